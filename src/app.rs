@@ -1,0 +1,144 @@
+//! `fedisec run`: wires the edge to the domain and keeps it running.
+//!
+//! Order matters: the appservice API listens first (the homeserver pings it
+//! during start), the bot's device logs in and syncs once (uploading its
+//! keys), the Space is brought in line with the layout, and only then does
+//! the worker start taking commands queued since the first sync.
+
+use crate::appservice::{self, AsState};
+use crate::clock::{Clock, now_ms};
+use crate::config::Setup;
+use crate::matrix::as_api::AsApi;
+use crate::matrix::executor::Executor;
+use crate::matrix::intake::{self, Worker};
+use crate::matrix::{session, space_sync};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use anyhow::Context;
+use matrix_sdk::LoopCtrl;
+use matrix_sdk::config::SyncSettings;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Handled-event marks older than this are pruned at start.
+const KEEP_MARKS_MS: u64 = 30 * 24 * 3600 * 1000;
+
+pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
+    let setup = Arc::new(setup);
+    let config = &setup.config;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let store = Store::open(&config.data_dir.join("state")).context("cannot open the state database")?;
+    let pruned = store.prune(clock.now_ms(), KEEP_MARKS_MS)?;
+    tracing::debug!(pruned, "pruned old handled-event marks");
+    let metrics = Arc::new(Metrics::default());
+
+    let listener = tokio::net::TcpListener::bind(config.appservice.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.appservice.listen))?;
+    let state = AsState {
+        hs_token: setup.registration.hs_token.as_str().into(),
+        bot_user: config.bot_user_id().as_str().into(),
+        store: store.clone(),
+        metrics: metrics.clone(),
+        now_ms,
+    };
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, appservice::router(state)).await {
+            tracing::error!(error = %e, "appservice HTTP server stopped");
+        }
+    });
+    tracing::info!(listen = %config.appservice.listen, "appservice API listening");
+
+    let api = AsApi::new(&config.homeserver_url, &setup.registration.as_token);
+    let client = session::connect(config, &api).await.context("cannot log the bot in")?;
+    let bot = config.bot_user_id();
+    if api.display_name(bot.as_str()).await.ok().flatten().as_deref() != Some(config.display_name.as_str()) {
+        if let Err(e) = api.set_display_name(bot.as_str(), &config.display_name).await {
+            tracing::warn!(error = %e, "cannot set display name");
+        }
+    }
+    match api.ping_appservice(&config.appservice.id).await {
+        Ok(ms) => {
+            metrics.homeserver_ping_ms.store(ms, Ordering::Relaxed);
+            tracing::info!(duration_ms = ms, "homeserver reached the appservice API");
+        }
+        Err(e) => tracing::warn!(
+            error = %e,
+            "the homeserver could not ping the appservice; check app_service_config_files in homeserver.yaml and appservice.url"
+        ),
+    }
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    intake::install(&client, tx);
+    client.sync_once(SyncSettings::default()).await.context("first sync failed")?;
+
+    let report = space_sync::apply(&api, &setup, &store, clock.now_ms()).await.context("cannot build the Space")?;
+    tracing::info!(
+        space = %report.space_id,
+        created = report.created,
+        changed = report.changed,
+        invited = report.invited,
+        failed = report.failed.len(),
+        "Space matches rooms.toml"
+    );
+    for failure in &report.failed {
+        tracing::warn!("{failure}");
+    }
+    let space_id = intake::parse_room_id(&report.space_id).context("the Space has no valid room ID")?;
+    let rooms = intake::room_purposes(&store, &setup.layout)?;
+    let worker = Worker {
+        client: client.clone(),
+        setup: setup.clone(),
+        store: store.clone(),
+        metrics: metrics.clone(),
+        executor: Executor::new(client.clone(), metrics.clone()),
+        clock: clock.clone(),
+        rooms,
+        space_id,
+    };
+    tokio::spawn(worker.run(rx));
+    metrics.ready.store(true, Ordering::Relaxed);
+    tracing::info!("ready");
+
+    let sync_metrics = metrics.clone();
+    let sync = client.sync_with_result_callback(SyncSettings::default(), move |result| {
+        let metrics = sync_metrics.clone();
+        async move {
+            if let Err(e) = result {
+                Metrics::inc(&metrics.sync_errors);
+                tracing::warn!(error = %e, "sync failed; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Ok(LoopCtrl::Continue)
+        }
+    });
+    tokio::select! {
+        r = sync => r.context("sync loop ended")?,
+        _ = shutdown_signal() => tracing::info!("shutting down"),
+    }
+    store.flush()?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,350 @@
+//! Configuration: `config.toml`, the layout in `rooms.toml`, and the checks
+//! that tie them to `registration.yaml`.
+//!
+//! Loading never stops at the first problem: every file is read and every
+//! problem collected, so `fedisec check` lists them all and `fedisec run`
+//! refuses to start with exactly the same messages.
+
+pub mod error;
+pub mod layout;
+pub mod purpose;
+
+use crate::i18n::Locale;
+use crate::registration::{AliasNamespace, Registration, Wanted};
+use error::{ConfigError, ConfigErrorKind, ConfigErrors, LineIndex, read_file, toml_error};
+use layout::{DEFAULT_LAYOUT, Layout};
+use matrix_sdk::ruma::{OwnedServerName, OwnedUserId, UserId};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use url::Url;
+
+/// `config.toml`, validated. Relative paths are resolved against the
+/// directory of the config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub locale: Locale,
+    pub command_prefix: String,
+    pub data_dir: PathBuf,
+    /// `None`: the built-in layout.
+    pub rooms: Option<PathBuf>,
+    pub admins: Vec<OwnedUserId>,
+    pub homeserver_url: Url,
+    pub server_name: OwnedServerName,
+    pub appservice: AppserviceConfig,
+    pub display_name: String,
+    pub room_version: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppserviceConfig {
+    pub id: String,
+    pub registration: PathBuf,
+    pub listen: SocketAddr,
+    /// Where the homeserver reaches the appservice.
+    pub url: String,
+    pub bot_localpart: String,
+    pub alias_prefix: String,
+}
+
+impl Config {
+    pub fn bot_user_id(&self) -> OwnedUserId {
+        // Validated in `load`: localpart and server name form a valid user ID.
+        UserId::parse(format!("@{}:{}", self.appservice.bot_localpart, self.server_name))
+            .unwrap_or_else(|e| panic!("validated bot user id: {e}"))
+    }
+
+    pub fn wanted_registration(&self) -> Wanted {
+        Wanted::new(
+            &self.appservice.id,
+            &self.appservice.url,
+            &self.appservice.bot_localpart,
+            &self.appservice.alias_prefix,
+            self.server_name.as_str(),
+        )
+    }
+
+    /// Reads and validates `config.toml` alone.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = read_file(path).map_err(|e| ConfigErrors(vec![e]))?;
+        let index = LineIndex::new(&text);
+        let raw: RawConfig =
+            toml::from_str(&text).map_err(|e| ConfigErrors(vec![toml_error(path, &index, &e)]))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut errors = Vec::new();
+        let mut bad = |span: std::ops::Range<usize>, field: &str, value: &str, expected: &str| {
+            errors.push(ConfigError::new(
+                path,
+                Some(index.line_of(span)),
+                ConfigErrorKind::BadValue { field: field.into(), value: value.into(), expected: expected.into() },
+            ));
+        };
+
+        let locale = match raw.locale.as_ref().map(|l| (l.get_ref().as_str(), l.span())) {
+            None | Some(("ja", _)) => Locale::Ja,
+            Some(("en", _)) => Locale::En,
+            Some((other, span)) => {
+                bad(span, "locale", other, "\"ja\" or \"en\"");
+                Locale::Ja
+            }
+        };
+        let homeserver_url = Url::parse(raw.homeserver.url.get_ref()).ok().filter(|u| u.has_host());
+        if homeserver_url.is_none() {
+            bad(raw.homeserver.url.span(), "homeserver.url", raw.homeserver.url.get_ref(), "an http(s) URL");
+        }
+        let server_name = OwnedServerName::try_from(raw.homeserver.server_name.get_ref().as_str()).ok();
+        if server_name.is_none() {
+            bad(
+                raw.homeserver.server_name.span(),
+                "homeserver.server_name",
+                raw.homeserver.server_name.get_ref(),
+                "a Matrix server name such as example.org",
+            );
+        }
+        let listen = raw.appservice.listen.get_ref().parse::<SocketAddr>().ok();
+        if listen.is_none() {
+            bad(raw.appservice.listen.span(), "appservice.listen", raw.appservice.listen.get_ref(), "an address such as 127.0.0.1:9009");
+        }
+        if Url::parse(raw.appservice.url.get_ref()).is_err() {
+            bad(raw.appservice.url.span(), "appservice.url", raw.appservice.url.get_ref(), "an http(s) URL the homeserver can reach");
+        }
+        let localpart_ok = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/".contains(c))
+        };
+        if !localpart_ok(raw.appservice.bot_localpart.get_ref()) {
+            bad(raw.appservice.bot_localpart.span(), "appservice.bot_localpart", raw.appservice.bot_localpart.get_ref(), "a user localpart (a-z, 0-9, ._=-/)");
+        }
+        if !localpart_ok(raw.appservice.alias_prefix.get_ref()) {
+            bad(raw.appservice.alias_prefix.span(), "appservice.alias_prefix", raw.appservice.alias_prefix.get_ref(), "an alias prefix (a-z, 0-9, ._=-/)");
+        }
+        let mut admins = Vec::new();
+        for admin in raw.admins.unwrap_or_default() {
+            match UserId::parse(admin.get_ref().as_str()) {
+                Ok(id) => admins.push(id),
+                Err(_) => bad(admin.span(), "admins", admin.get_ref(), "a Matrix user ID such as @alice:example.org"),
+            }
+        }
+        let prefix = raw.command_prefix.unwrap_or_else(|| "!".into());
+        let room_version = raw.room_version.unwrap_or_else(|| "12".into());
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        let (Some(homeserver_url), Some(server_name), Some(listen)) = (homeserver_url, server_name, listen) else {
+            return Err(ConfigErrors(errors));
+        };
+        Ok(Config {
+            path: path.to_path_buf(),
+            locale,
+            command_prefix: prefix,
+            data_dir: base.join(raw.data_dir.unwrap_or_else(|| "data".into())),
+            rooms: raw.rooms.map(|r| base.join(r)),
+            admins,
+            homeserver_url,
+            server_name,
+            appservice: AppserviceConfig {
+                id: raw.appservice.id.unwrap_or_else(|| "fedisec".into()),
+                registration: base.join(raw.appservice.registration.unwrap_or_else(|| "registration.yaml".into())),
+                listen,
+                url: raw.appservice.url.into_inner(),
+                bot_localpart: raw.appservice.bot_localpart.into_inner(),
+                alias_prefix: raw.appservice.alias_prefix.into_inner(),
+            },
+            display_name: raw.display_name.unwrap_or_else(|| "fedisec".into()),
+            room_version,
+        })
+    }
+}
+
+/// Everything `fedisec run` needs, checked together.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub config: Config,
+    pub registration: Registration,
+    pub layout: Layout,
+}
+
+impl Setup {
+    /// Loads config, registration and layout, collecting every problem.
+    pub fn load(path: &Path) -> Result<Setup, ConfigErrors> {
+        let config = Config::load(path)?;
+        let mut errors = Vec::new();
+        let wanted = config.wanted_registration();
+        let registration = match Registration::load(&config.appservice.registration) {
+            Ok(reg) => {
+                for kind in reg.mismatches(&wanted) {
+                    errors.push(ConfigError::new(&config.appservice.registration, None, kind));
+                }
+                Some(reg)
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let alias_regexes = match &registration {
+            Some(reg) => reg.namespaces.aliases.iter().map(|n| n.regex.clone()).collect(),
+            None => vec![wanted.alias_regex.clone()],
+        };
+        let namespace = AliasNamespace::new(&alias_regexes, config.server_name.as_str());
+        let layout = config.load_layout(&namespace).map_err(|mut e| errors.append(&mut e)).ok();
+        match (registration, layout) {
+            (Some(registration), Some(layout)) if errors.is_empty() => Ok(Setup { config, registration, layout }),
+            _ => Err(ConfigErrors(errors)),
+        }
+    }
+}
+
+impl Config {
+    fn load_layout(&self, namespace: &AliasNamespace) -> Result<Layout, Vec<ConfigError>> {
+        let (file, text) = match &self.rooms {
+            Some(path) => (path.clone(), read_file(path).map_err(|e| vec![e])?),
+            None => (PathBuf::from("<built-in rooms.toml>"), DEFAULT_LAYOUT.to_string()),
+        };
+        Layout::parse(
+            &file,
+            &text,
+            &self.appservice.alias_prefix,
+            &|alias| namespace.contains(alias),
+            &namespace.description,
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    locale: Option<Spanned<String>>,
+    command_prefix: Option<String>,
+    data_dir: Option<String>,
+    rooms: Option<String>,
+    admins: Option<Vec<Spanned<String>>>,
+    display_name: Option<String>,
+    room_version: Option<String>,
+    homeserver: RawHomeserver,
+    appservice: RawAppservice,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHomeserver {
+    url: Spanned<String>,
+    server_name: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppservice {
+    id: Option<String>,
+    registration: Option<String>,
+    listen: Spanned<String>,
+    url: Spanned<String>,
+    bot_localpart: Spanned<String>,
+    alias_prefix: Spanned<String>,
+}
+
+/// A commented example config, written by `fedisec init` and used by the local setup.
+pub fn example_config(homeserver_url: &str, server_name: &str, listen: &str, admins: &[String]) -> String {
+    let admins = admins.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+    format!(
+        r#"# fedisec configuration. Relative paths are relative to this file.
+
+# Language of messages to people: "ja" (default) or "en".
+locale = "ja"
+# Where community state (sled), the Matrix session and the E2EE stores live.
+data_dir = "data"
+# The channel layout. Remove this line to use the built-in layout.
+rooms = "rooms.toml"
+# Matrix IDs with moderator power everywhere in the Space; invited at start.
+admins = [{admins}]
+# Name the bot shows in rooms.
+display_name = "fedisec"
+# Room version for new rooms (restricted joins need 8 or later).
+room_version = "12"
+
+[homeserver]
+# Client-server API base URL of the homeserver.
+url = "{homeserver_url}"
+# The homeserver's server name (the part after ':' in user IDs).
+server_name = "{server_name}"
+
+[appservice]
+# Registration id; must match registration.yaml.
+id = "fedisec"
+# Written by `fedisec registration`; the tokens are read from it.
+registration = "registration.yaml"
+# Address the appservice API listens on.
+listen = "{listen}"
+# URL the homeserver uses to reach that address.
+url = "http://{listen}"
+# The bot's user: @<bot_localpart>:<server_name>.
+bot_localpart = "fedisec"
+# Room aliases of the community: #<alias_prefix><key>:<server_name>.
+alias_prefix = "fedisec_"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn example_config_loads_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = example_config("http://127.0.0.1:8008", "localhost", "127.0.0.1:9009", &["@admin:localhost".into()]);
+        let path = write(dir.path(), "config.toml", &text);
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.locale, Locale::Ja);
+        assert_eq!(c.bot_user_id().as_str(), "@fedisec:localhost");
+        assert_eq!(c.data_dir, dir.path().join("data"));
+        assert_eq!(c.rooms, Some(dir.path().join("rooms.toml")));
+        assert_eq!(c.admins.len(), 1);
+    }
+
+    #[test]
+    fn every_bad_value_is_listed_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = example_config("not a url", "localhost", "nowhere", &["alice".into()]).replace("\"ja\"", "\"fr\"");
+        let path = write(dir.path(), "config.toml", &text);
+        let errors = Config::load(&path).unwrap_err().0;
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|e| match &e.kind {
+                ConfigErrorKind::BadValue { field, .. } => (field.clone(), e.line.is_some()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [("locale", true), ("homeserver.url", true), ("appservice.listen", true), ("admins", true)]
+                .map(|(f, l)| (f.to_string(), l))
+        );
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert_eq!(errors[0].line, Some(line_of("locale = \"fr\"")));
+        assert_eq!(errors[3].line, Some(line_of("admins = [")));
+    }
+
+    #[test]
+    fn setup_reports_missing_registration_and_rooms_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = example_config("http://127.0.0.1:8008", "localhost", "127.0.0.1:9009", &[]);
+        let path = write(dir.path(), "config.toml", &text);
+        let errors = Setup::load(&path).unwrap_err().0;
+        let files: Vec<_> = errors.iter().map(|e| (e.file.file_name().unwrap().to_owned(), e.kind.clone())).collect();
+        assert_eq!(
+            files,
+            vec![
+                ("registration.yaml".into(), ConfigErrorKind::Missing),
+                ("rooms.toml".into(), ConfigErrorKind::Missing)
+            ]
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! Messages to people, in Japanese by default and English by configuration.
+//!
+//! Every sentence a person reads — bot replies in Element and the errors the
+//! command-line prints to an admin — is written here, one function per message,
+//! with both languages side by side. Keeping them together lets a translator see
+//! the whole catalogue, and keeps domain code free of string literals.
+
+mod config_errors;
+mod messages;
+
+pub use config_errors::config_error;
+pub use messages::*;
+
+use serde::{Deserialize, Serialize};
+
+/// The language messages are rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    /// Japanese, the community's language.
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Locale {
+    /// Picks the text of this locale.
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Locale::Ja => ja,
+            Locale::En => en,
+        }
+    }
+
+    /// The locale named by `FEDISEC_LOCALE`, for messages printed before a
+    /// config file could be read.
+    pub fn from_env() -> Locale {
+        match std::env::var("FEDISEC_LOCALE").as_deref() {
+            Ok("en") => Locale::En,
+            _ => Locale::Ja,
+        }
+    }
+}
+
+/// A rendered message: a plain-text body and its HTML form, as Matrix wants them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub plain: String,
+    pub html: String,
+}
+
+impl Reply {
+    /// A one-paragraph message whose HTML is the escaped plain text.
+    pub fn text(plain: impl Into<String>) -> Reply {
+        let plain = plain.into();
+        let html = escape_html(&plain).replace('\n', "<br>");
+        Reply { plain, html }
+    }
+}
+
+/// Escapes text for inclusion in Matrix `formatted_body` HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped_and_plain_is_kept() {
+        let r = Reply::text("<b>a & b</b>\nnext");
+        assert_eq!(r.plain, "<b>a & b</b>\nnext");
+        assert_eq!(r.html, "&lt;b&gt;a &amp; b&lt;/b&gt;<br>next");
+    }
+
+    #[test]
+    fn pick_follows_locale() {
+        assert_eq!(Locale::Ja.pick("はい", "yes"), "はい");
+        assert_eq!(Locale::En.pick("はい", "yes"), "yes");
+    }
+}

@@ -1,0 +1,24 @@
+//! fedisec: a Matrix appservice bot for a referral-only community of
+//! Fediverse server administrators who share security information.
+//!
+//! Layout of the crate, from the edge inwards:
+//! - `matrix`, `appservice`: Matrix I/O — the bot's E2EE device and sync, the
+//!   executor that performs effects, the appservice HTTP API.
+//! - `commands`, `space`, `roles`: sans-I/O domain services; they take state,
+//!   input and the time, and return effects or plans.
+//! - `store`: community state in sled; `config`: files an admin writes;
+//!   `i18n`: every sentence a person reads.
+
+pub mod app;
+pub mod appservice;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod effects;
+pub mod i18n;
+pub mod matrix;
+pub mod metrics;
+pub mod registration;
+pub mod roles;
+pub mod space;
+pub mod store;

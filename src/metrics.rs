@@ -1,0 +1,111 @@
+//! Prometheus metrics, rendered by hand in the text exposition format.
+//!
+//! A handful of counters is all the bot needs; a hand-written renderer keeps
+//! the dependency tree (and the 2-core build) small.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+pub struct Metrics {
+    started: Instant,
+    pub ready: AtomicBool,
+    pub transactions: AtomicU64,
+    pub transactions_duplicate: AtomicU64,
+    pub transaction_events: AtomicU64,
+    pub events_handled: AtomicU64,
+    pub effects_sent: AtomicU64,
+    pub effects_failed: AtomicU64,
+    pub egress_refused: AtomicU64,
+    pub sync_errors: AtomicU64,
+    pub homeserver_ping_ms: AtomicU64,
+    commands: Mutex<BTreeMap<(String, String), u64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            started: Instant::now(),
+            ready: AtomicBool::new(false),
+            transactions: AtomicU64::new(0),
+            transactions_duplicate: AtomicU64::new(0),
+            transaction_events: AtomicU64::new(0),
+            events_handled: AtomicU64::new(0),
+            effects_sent: AtomicU64::new(0),
+            effects_failed: AtomicU64::new(0),
+            egress_refused: AtomicU64::new(0),
+            sync_errors: AtomicU64::new(0),
+            homeserver_ping_ms: AtomicU64::new(0),
+            commands: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn command(&self, name: &str, outcome: &str) {
+        if let Ok(mut map) = self.commands.lock() {
+            *map.entry((name.to_string(), outcome.to_string())).or_default() += 1;
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        };
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        counter("fedisec_appservice_transactions_total", "Appservice transactions accepted.", get(&self.transactions));
+        counter("fedisec_appservice_transactions_duplicate_total", "Transactions the homeserver retried after we had them.", get(&self.transactions_duplicate));
+        counter("fedisec_appservice_events_total", "Events received in appservice transactions.", get(&self.transaction_events));
+        counter("fedisec_events_handled_total", "Room messages handled from sync.", get(&self.events_handled));
+        counter("fedisec_effects_sent_total", "Messages and actions performed on the homeserver.", get(&self.effects_sent));
+        counter("fedisec_effects_failed_total", "Effects that failed after retries.", get(&self.effects_failed));
+        counter("fedisec_egress_refused_total", "Effects stopped by the egress guard.", get(&self.egress_refused));
+        counter("fedisec_sync_errors_total", "Sync loop errors.", get(&self.sync_errors));
+        let _ = writeln!(out, "# HELP fedisec_commands_total Chat commands by name and outcome.\n# TYPE fedisec_commands_total counter");
+        if let Ok(map) = self.commands.lock() {
+            for ((name, outcome), n) in map.iter() {
+                let _ = writeln!(out, "fedisec_commands_total{{command=\"{name}\",outcome=\"{outcome}\"}} {n}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP fedisec_ready Whether the bot has built its Space and is handling commands.\n# TYPE fedisec_ready gauge\nfedisec_ready {}",
+            u8::from(self.ready.load(Ordering::Relaxed))
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedisec_homeserver_ping_milliseconds Homeserver-to-appservice round trip at start.\n# TYPE fedisec_homeserver_ping_milliseconds gauge\nfedisec_homeserver_ping_milliseconds {}",
+            get(&self.homeserver_ping_ms)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedisec_uptime_seconds Seconds since start.\n# TYPE fedisec_uptime_seconds gauge\nfedisec_uptime_seconds {}",
+            self.started.elapsed().as_secs()
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_labels() {
+        let m = Metrics::default();
+        Metrics::inc(&m.transactions);
+        m.command("ping", "ran");
+        m.command("ping", "ran");
+        let text = m.render();
+        assert!(text.contains("fedisec_appservice_transactions_total 1\n"), "{text}");
+        assert!(text.contains("fedisec_commands_total{command=\"ping\",outcome=\"ran\"} 2\n"), "{text}");
+        assert!(text.contains("fedisec_ready 0\n"));
+    }
+}

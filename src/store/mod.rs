@@ -1,0 +1,247 @@
+//! Community state in sled: typed trees behind one module, a schema version,
+//! migrations, and a JSON export of everything.
+//!
+//! Everything the bot must remember across restarts lives here — which rooms
+//! make up the Space, which events and appservice transactions were already
+//! handled, the audit log. matrix-sdk keeps its own (encrypted) stores beside it.
+
+mod audit;
+mod tree;
+
+pub use audit::{AuditEntry, AuditLog};
+pub use tree::Tree;
+
+use crate::config::purpose::Purpose;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_KEY: &str = "schema_version";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("state database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("state entry {tree}/{key} cannot be decoded: {reason}")]
+    Corrupt { tree: &'static str, key: String, reason: String },
+    #[error("cannot encode a state entry: {0}")]
+    Encode(String),
+    #[error(
+        "the state database has schema version {found}, newer than this fedisec ({supported}); upgrade fedisec or restore a backup"
+    )]
+    TooNew { found: u32, supported: u32 },
+}
+
+/// What kind of node of the Space a room is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Space,
+    Category,
+    Room,
+}
+
+/// A room the bot created or adopted for a layout key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRecord {
+    pub room_id: String,
+    pub kind: NodeKind,
+    pub purpose: Option<Purpose>,
+    pub alias: String,
+    /// Key of the parent node; `None` for the Space.
+    pub parent: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    /// Layout key → room.
+    pub rooms: Tree<RoomRecord>,
+    /// Matrix event ID → when it was handled (ms), so each event is acted on once.
+    pub processed_events: Tree<u64>,
+    /// Appservice transaction ID → when it was received (ms).
+    pub as_transactions: Tree<u64>,
+    pub audit: AuditLog,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::from_db(sled::Config::new().path(path).mode(sled::Mode::LowSpace).open()?)
+    }
+
+    /// A store in a temporary location, for tests.
+    pub fn temporary() -> Result<Store, StoreError> {
+        Store::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Store, StoreError> {
+        let store = Store {
+            rooms: Tree::open(&db, "rooms")?,
+            processed_events: Tree::open(&db, "processed_events")?,
+            as_transactions: Tree::open(&db, "as_transactions")?,
+            audit: AuditLog { tree: db.open_tree("audit")?, db: db.clone() },
+            db,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self.db.get(SCHEMA_KEY)?.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok()).map(u32::from_be_bytes))
+    }
+
+    /// Brings an older database up to `SCHEMA_VERSION`, one step at a time.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let found = self.schema_version()?;
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::TooNew { found: v, supported: SCHEMA_VERSION });
+            }
+            Some(v) if v == SCHEMA_VERSION => return Ok(()),
+            // Version 1 is the first schema: a fresh database needs no steps.
+            // Later versions add `Some(1) => { ...; set 2 }` arms here.
+            _ => {}
+        }
+        self.db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Marks an event handled. Returns false if it already was.
+    pub fn mark_processed(&self, event_id: &str, now_ms: u64) -> Result<bool, StoreError> {
+        let bytes = serde_json::to_vec(&now_ms).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let previous = self.processed_events.tree.insert(event_id.as_bytes(), bytes)?;
+        self.processed_events.tree.flush()?;
+        Ok(previous.is_none())
+    }
+
+    /// Forgets handled-event and transaction marks older than `keep_ms`; the sync
+    /// token persisted by matrix-sdk never replays events that old.
+    pub fn prune(&self, now_ms: u64, keep_ms: u64) -> Result<usize, StoreError> {
+        let cutoff = now_ms.saturating_sub(keep_ms);
+        Ok(self.processed_events.retain(|&at| at >= cutoff)? + self.as_transactions.retain(|&at| at >= cutoff)?)
+    }
+
+    /// The whole community state as one JSON document.
+    pub fn export(&self) -> Result<serde_json::Value, StoreError> {
+        let map = |entries: Vec<(String, serde_json::Value)>| {
+            serde_json::Value::Object(entries.into_iter().collect())
+        };
+        let to_values = |entries: Vec<(String, _)>| -> Vec<(String, serde_json::Value)> {
+            entries.into_iter().map(|(k, v): (String, u64)| (k, v.into())).collect()
+        };
+        let rooms = self
+            .rooms
+            .entries()?
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default()))
+            .collect();
+        Ok(serde_json::json!({
+            "schema_version": self.schema_version()?,
+            "rooms": map(rooms),
+            "processed_events": map(to_values(self.processed_events.entries()?)),
+            "as_transactions": map(to_values(self.as_transactions.entries()?)),
+            "audit": self.audit.entries()?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            at_ms: 1,
+            actor: "@bot:x".into(),
+            action: action.into(),
+            target: None,
+            reason: None,
+            case: None,
+        }
+    }
+
+    #[test]
+    fn fresh_store_gets_current_schema() {
+        let store = Store::temporary().unwrap();
+        assert_eq!(store.schema_version().unwrap(), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.db.insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::TooNew { found, .. }) => assert_eq!(found, SCHEMA_VERSION + 1),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a newer schema must be refused"),
+        }
+    }
+
+    #[test]
+    fn processed_marks_survive_reopen_and_are_once_only() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert!(store.mark_processed("$a", 10).unwrap());
+            assert!(!store.mark_processed("$a", 11).unwrap());
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.processed_events.contains("$a").unwrap());
+        assert_eq!(store.prune(100, 50).unwrap(), 1);
+        assert!(!store.processed_events.contains("$a").unwrap());
+    }
+
+    #[test]
+    fn audit_is_append_only_and_ordered() {
+        let store = Store::temporary().unwrap();
+        let a = store.audit.append(entry("one")).unwrap();
+        let b = store.audit.append(entry("two")).unwrap();
+        assert!(b > a);
+        let actions: Vec<_> = store.audit.entries().unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["one", "two"]);
+    }
+
+    #[test]
+    fn corrupt_value_is_an_error_not_a_panic() {
+        let store = Store::temporary().unwrap();
+        store.rooms.tree.insert("space", b"{not json".to_vec()).unwrap();
+        assert!(matches!(store.rooms.get("space"), Err(StoreError::Corrupt { tree: "rooms", .. })));
+    }
+
+    #[test]
+    fn export_contains_every_tree() {
+        let store = Store::temporary().unwrap();
+        store
+            .rooms
+            .insert(
+                "space",
+                &RoomRecord {
+                    room_id: "!s:x".into(),
+                    kind: NodeKind::Space,
+                    purpose: None,
+                    alias: "fedisec_space".into(),
+                    parent: None,
+                },
+            )
+            .unwrap();
+        store.mark_processed("$e", 5).unwrap();
+        store.audit.append(entry("space.create")).unwrap();
+        let json = store.export().unwrap();
+        assert_eq!(json["schema_version"], 1);
+        assert_eq!(json["rooms"]["space"]["room_id"], "!s:x");
+        assert_eq!(json["processed_events"]["$e"], 5);
+        assert_eq!(json["audit"][0]["action"], "space.create");
+    }
+}
