@@ -52,13 +52,14 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     });
     tracing::info!(listen = %config.appservice.listen, "appservice API listening");
 
-    let api = AsApi::new(&config.homeserver_url, &setup.registration.as_token);
+    let api = AsApi::new(&config.homeserver_url, &setup.registration.as_token, config.bot_user_id().as_str());
     let client = session::connect(config, &api).await.context("cannot log the bot in")?;
     let bot = config.bot_user_id();
-    if api.display_name(bot.as_str()).await.ok().flatten().as_deref() != Some(config.display_name.as_str()) {
-        if let Err(e) = api.set_display_name(bot.as_str(), &config.display_name).await {
-            tracing::warn!(error = %e, "cannot set display name");
-        }
+    let current_name = api.display_name(bot.as_str()).await.ok().flatten();
+    if current_name.as_deref() != Some(config.display_name.as_str())
+        && let Err(e) = api.set_display_name(bot.as_str(), &config.display_name).await
+    {
+        tracing::warn!(error = %e, "cannot set display name");
     }
     match api.ping_appservice(&config.appservice.id).await {
         Ok(ms) => {
@@ -73,7 +74,9 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
 
     let (tx, rx) = mpsc::unbounded_channel();
     intake::install(&client, tx);
-    client.sync_once(SyncSettings::default()).await.context("first sync failed")?;
+    // Catch up without long-polling: with a stored sync token and nothing new,
+    // a default sync would wait its full timeout before the bot could start.
+    client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("first sync failed")?;
 
     let report = space_sync::apply(&api, &setup, &store, clock.now_ms()).await.context("cannot build the Space")?;
     tracing::info!(

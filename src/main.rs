@@ -85,10 +85,9 @@ enum SpaceCmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "fedisec=info,matrix_sdk=warn,matrix_sdk_crypto=warn,warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            "fedisec=info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn".into()
+        }))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -138,11 +137,8 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
         Cmd::Registration { config, rotate } => {
             let config = Config::load(&config).map_err(|e| e.render(locale_hint(&config)))?;
             let path = &config.appservice.registration;
-            let existing = if path.exists() {
-                Some(Registration::load(path).map_err(|e| e.render(config.locale))?)
-            } else {
-                None
-            };
+            let existing =
+                if path.exists() { Some(Registration::load(path).map_err(|e| e.render(config.locale))?) } else { None };
             let (reg, outcome) = Registration::generate(&config.wanted_registration(), existing.as_ref(), rotate);
             fedisec::matrix::session::write_private(path, reg.to_yaml().as_bytes()).map_err(|e| e.to_string())?;
             let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
@@ -166,7 +162,11 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
         Cmd::Space { action: SpaceCmd::Plan { config } } => {
             let setup = load_setup(&config)?;
             let locale = setup.config.locale;
-            let api = AsApi::new(&setup.config.homeserver_url, &setup.registration.as_token);
+            let api = AsApi::new(
+                &setup.config.homeserver_url,
+                &setup.registration.as_token,
+                setup.config.bot_user_id().as_str(),
+            );
             // The plan is read-only: a store held by a running bot is not needed,
             // only the list of rooms it manages, which the aliases also give.
             let store = open_store(&setup).or_else(|_| Store::temporary().map_err(|e| e.to_string()))?;
@@ -184,16 +184,25 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
         Cmd::Space { action: SpaceCmd::Apply { config } } => {
             let setup = load_setup(&config)?;
             let store = open_store(&setup)?;
-            let api = AsApi::new(&setup.config.homeserver_url, &setup.registration.as_token);
-            let report = space_sync::apply(&api, &setup, &store, fedisec::clock::now_ms())
-                .await
-                .map_err(|e| e.to_string())?;
+            let api = AsApi::new(
+                &setup.config.homeserver_url,
+                &setup.registration.as_token,
+                setup.config.bot_user_id().as_str(),
+            );
+            let report =
+                space_sync::apply(&api, &setup, &store, fedisec::clock::now_ms()).await.map_err(|e| e.to_string())?;
             for f in &report.failed {
                 eprintln!("{f}");
             }
             println!(
                 "{}",
-                i18n::apply_done(setup.config.locale, report.created, report.changed, report.invited, report.failed.len())
+                i18n::apply_done(
+                    setup.config.locale,
+                    report.created,
+                    report.changed,
+                    report.invited,
+                    report.failed.len()
+                )
             );
             if report.failed.is_empty() { Ok(()) } else { Err(String::new()) }
         }
@@ -213,5 +222,6 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
 
 fn open_store(setup: &Setup) -> Result<Store, String> {
     let path = setup.config.data_dir.join("state");
-    Store::open(&path).map_err(|e| format!("{}\n({e})", i18n::store_busy(setup.config.locale, &path.display().to_string())))
+    Store::open(&path)
+        .map_err(|e| format!("{}\n({e})", i18n::store_busy(setup.config.locale, &path.display().to_string())))
 }

@@ -61,14 +61,29 @@ impl Metrics {
         };
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         counter("fedisec_appservice_transactions_total", "Appservice transactions accepted.", get(&self.transactions));
-        counter("fedisec_appservice_transactions_duplicate_total", "Transactions the homeserver retried after we had them.", get(&self.transactions_duplicate));
-        counter("fedisec_appservice_events_total", "Events received in appservice transactions.", get(&self.transaction_events));
+        counter(
+            "fedisec_appservice_transactions_duplicate_total",
+            "Transactions the homeserver retried after we had them.",
+            get(&self.transactions_duplicate),
+        );
+        counter(
+            "fedisec_appservice_events_total",
+            "Events received in appservice transactions.",
+            get(&self.transaction_events),
+        );
         counter("fedisec_events_handled_total", "Room messages handled from sync.", get(&self.events_handled));
-        counter("fedisec_effects_sent_total", "Messages and actions performed on the homeserver.", get(&self.effects_sent));
+        counter(
+            "fedisec_effects_sent_total",
+            "Messages and actions performed on the homeserver.",
+            get(&self.effects_sent),
+        );
         counter("fedisec_effects_failed_total", "Effects that failed after retries.", get(&self.effects_failed));
         counter("fedisec_egress_refused_total", "Effects stopped by the egress guard.", get(&self.egress_refused));
         counter("fedisec_sync_errors_total", "Sync loop errors.", get(&self.sync_errors));
-        let _ = writeln!(out, "# HELP fedisec_commands_total Chat commands by name and outcome.\n# TYPE fedisec_commands_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP fedisec_commands_total Chat commands by name and outcome.\n# TYPE fedisec_commands_total counter"
+        );
         if let Ok(map) = self.commands.lock() {
             for ((name, outcome), n) in map.iter() {
                 let _ = writeln!(out, "fedisec_commands_total{{command=\"{name}\",outcome=\"{outcome}\"}} {n}");

@@ -5,6 +5,11 @@
 //! explicit `--rotate`), and `fedisec run` reads them back from it. The namespaces
 //! it claims are derived from `config.toml`, and a mismatch between the two files
 //! is a configuration error rather than a surprise at run time.
+//!
+//! The bot is *not* the registration's sender user: Synapse refuses `/sync` for
+//! an appservice's sender (`synapse/handlers/sync.py`), and an E2EE bot must
+//! sync. The sender (`<bot>-as`) stays idle; the bot is a user in the
+//! exclusive namespace that logs in with `m.login.application_service`.
 
 use crate::config::error::{ConfigError, ConfigErrorKind};
 use regex::Regex;
@@ -54,11 +59,16 @@ impl Wanted {
         Wanted {
             id: id.to_string(),
             url: url.to_string(),
-            sender_localpart: bot_localpart.to_string(),
+            sender_localpart: sender_localpart(bot_localpart),
             user_regex: format!("@{}:{}", regex::escape(bot_localpart), regex::escape(server_name)),
             alias_regex: format!("#{}.*:{}", regex::escape(alias_prefix), regex::escape(server_name)),
         }
     }
+}
+
+/// The registration's idle sender user, distinct from the bot (see module docs).
+pub fn sender_localpart(bot_localpart: &str) -> String {
+    format!("{bot_localpart}-as")
 }
 
 /// What `generate` did to the tokens.
@@ -172,10 +182,7 @@ pub fn random_token() -> String {
 
 /// The lines an admin adds to `homeserver.yaml`.
 pub fn homeserver_snippet(registration_path: &Path) -> String {
-    format!(
-        "app_service_config_files:\n  - {}\n",
-        registration_path.display()
-    )
+    format!("app_service_config_files:\n  - {}\n", registration_path.display())
 }
 
 #[cfg(test)]
@@ -195,8 +202,12 @@ mod tests {
         assert_ne!(a.as_token, a.hs_token);
         assert_ne!(a.as_token, b.as_token);
         assert!(!a.rate_limited);
+        assert_eq!(a.sender_localpart, "fedisec-as", "the bot must not be the sender, which cannot /sync");
         assert_eq!(a.namespaces.users, vec![Namespace { exclusive: true, regex: r"@fedisec:example\.org".into() }]);
-        assert_eq!(a.namespaces.aliases, vec![Namespace { exclusive: true, regex: r"#fedisec_.*:example\.org".into() }]);
+        assert_eq!(
+            a.namespaces.aliases,
+            vec![Namespace { exclusive: true, regex: r"#fedisec_.*:example\.org".into() }]
+        );
         assert!(a.mismatches(&wanted()).is_empty());
     }
 

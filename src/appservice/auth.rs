@@ -13,8 +13,12 @@ pub enum TokenCheck {
 
 /// Checks an `Authorization` header value against the hs_token in constant time.
 pub fn check(header: Option<&str>, hs_token: &str) -> TokenCheck {
-    let Some(value) = header else { return TokenCheck::Missing };
-    let Some(token) = value.strip_prefix("Bearer ") else { return TokenCheck::Missing };
+    let Some(value) = header else {
+        return TokenCheck::Missing;
+    };
+    let Some(token) = value.strip_prefix("Bearer ") else {
+        return TokenCheck::Missing;
+    };
     if bool::from(token.as_bytes().ct_eq(hs_token.as_bytes())) { TokenCheck::Valid } else { TokenCheck::Wrong }
 }
 

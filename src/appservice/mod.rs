@@ -44,12 +44,14 @@ fn matrix_error(status: StatusCode, errcode: &str, error: &str) -> Response {
     (status, Json(json!({ "errcode": errcode, "error": error }))).into_response()
 }
 
-fn authorize(headers: &HeaderMap, state: &AsState) -> Result<(), Response> {
+fn authorize(headers: &HeaderMap, state: &AsState) -> Result<(), Box<Response>> {
     let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match auth::check(header, &state.hs_token) {
         TokenCheck::Valid => Ok(()),
-        TokenCheck::Missing => Err(matrix_error(StatusCode::UNAUTHORIZED, "M_UNAUTHORIZED", "missing hs_token")),
-        TokenCheck::Wrong => Err(matrix_error(StatusCode::FORBIDDEN, "M_FORBIDDEN", "wrong hs_token")),
+        TokenCheck::Missing => {
+            Err(Box::new(matrix_error(StatusCode::UNAUTHORIZED, "M_UNAUTHORIZED", "missing hs_token")))
+        }
+        TokenCheck::Wrong => Err(Box::new(matrix_error(StatusCode::FORBIDDEN, "M_FORBIDDEN", "wrong hs_token"))),
     }
 }
 
@@ -60,7 +62,7 @@ async fn transaction(
     body: axum::body::Bytes,
 ) -> Response {
     if let Err(r) = authorize(&headers, &state) {
-        return r;
+        return *r;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return matrix_error(StatusCode::BAD_REQUEST, "M_NOT_JSON", "transaction body is not JSON");
@@ -90,13 +92,13 @@ async fn transaction(
 async fn ping(State(state): State<AsState>, headers: HeaderMap) -> Response {
     match authorize(&headers, &state) {
         Ok(()) => Json(json!({})).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 async fn query_user(State(state): State<AsState>, Path(user_id): Path<String>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&headers, &state) {
-        return r;
+        return *r;
     }
     if user_id == *state.bot_user {
         Json(json!({})).into_response()
@@ -107,7 +109,7 @@ async fn query_user(State(state): State<AsState>, Path(user_id): Path<String>, h
 
 async fn query_alias(State(state): State<AsState>, Path(_alias): Path<String>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&headers, &state) {
-        return r;
+        return *r;
     }
     // Community rooms are created at start from the layout, never on demand.
     matrix_error(StatusCode::NOT_FOUND, "M_NOT_FOUND", "no such room alias")

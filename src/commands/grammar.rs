@@ -59,10 +59,7 @@ pub fn parse(body: &str, prefix: &str) -> Option<Result<Command, ParseError>> {
     }
     Some(Command::try_parse_from(argv).map_err(|e| match e.kind() {
         ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument if !is_known(&name) => ParseError::Unknown { name },
-        _ => ParseError::Usage {
-            name,
-            detail: e.get(ContextKind::InvalidArg).map(|v| v.to_string()),
-        },
+        _ => ParseError::Usage { name, detail: e.get(ContextKind::InvalidArg).map(|v| v.to_string()) },
     }))
 }
 

@@ -174,13 +174,10 @@ impl Validator<'_> {
             self.error(Some(line), ConfigErrorKind::UnknownPurpose { value: raw.purpose.into_inner() });
             return None;
         };
-        if !purpose.repeatable() {
-            if let Some(&first_line) = self.purposes.get(&purpose) {
-                self.error(
-                    Some(line),
-                    ConfigErrorKind::DuplicatePurpose { purpose: purpose.to_string(), first_line },
-                );
-            }
+        if !purpose.repeatable()
+            && let Some(&first_line) = self.purposes.get(&purpose)
+        {
+            self.error(Some(line), ConfigErrorKind::DuplicatePurpose { purpose: purpose.to_string(), first_line });
         }
         self.purposes.entry(purpose).or_insert(line);
         Some(RoomSpec {
@@ -251,9 +248,20 @@ mod tests {
         assert_eq!(
             names,
             [
-                "ようこそ", "自己紹介", "お知らせ", "運営ディスカッション", "紹介者", "モデレーター",
-                "脆弱性情報", "対応相談", "注意喚起", "ログ共有", "対応相談", "セキュリティ知識",
-                "セキュリティニュース", "談話室"
+                "ようこそ",
+                "自己紹介",
+                "お知らせ",
+                "運営ディスカッション",
+                "紹介者",
+                "モデレーター",
+                "脆弱性情報",
+                "対応相談",
+                "注意喚起",
+                "ログ共有",
+                "対応相談",
+                "セキュリティ知識",
+                "セキュリティニュース",
+                "談話室"
             ]
         );
         let log = layout.room_for(Purpose::LogShare).expect("log-share");
@@ -271,7 +279,10 @@ mod tests {
         let errors = parse(&text).unwrap_err();
         let line = text.lines().position(|l| l == "key = \"news\"").map(|i| i + 1);
         let dup = errors.iter().find(|e| matches!(e.kind, ConfigErrorKind::DuplicateKey { .. })).unwrap();
-        assert_eq!(dup.line, text.lines().enumerate().filter(|(_, l)| *l == "key = \"news\"").nth(1).map(|(i, _)| i + 1));
+        assert_eq!(
+            dup.line,
+            text.lines().enumerate().filter(|(_, l)| *l == "key = \"news\"").nth(1).map(|(i, _)| i + 1)
+        );
         assert_eq!(dup.kind, ConfigErrorKind::DuplicateKey { key: "news".into(), first_line: line.unwrap() });
     }
 
@@ -309,7 +320,10 @@ mod tests {
             kinds(&errors),
             vec![(
                 Some(line),
-                ConfigErrorKind::AliasOutsideNamespace { alias: "#other_lounge".into(), namespace: "#fedisec_.*".into() }
+                ConfigErrorKind::AliasOutsideNamespace {
+                    alias: "#other_lounge".into(),
+                    namespace: "#fedisec_.*".into()
+                }
             )]
         );
     }

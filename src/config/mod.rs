@@ -70,8 +70,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let text = read_file(path).map_err(|e| ConfigErrors(vec![e]))?;
         let index = LineIndex::new(&text);
-        let raw: RawConfig =
-            toml::from_str(&text).map_err(|e| ConfigErrors(vec![toml_error(path, &index, &e)]))?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigErrors(vec![toml_error(path, &index, &e)]))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut errors = Vec::new();
         let mut bad = |span: std::ops::Range<usize>, field: &str, value: &str, expected: &str| {
@@ -105,19 +104,39 @@ impl Config {
         }
         let listen = raw.appservice.listen.get_ref().parse::<SocketAddr>().ok();
         if listen.is_none() {
-            bad(raw.appservice.listen.span(), "appservice.listen", raw.appservice.listen.get_ref(), "an address such as 127.0.0.1:9009");
+            bad(
+                raw.appservice.listen.span(),
+                "appservice.listen",
+                raw.appservice.listen.get_ref(),
+                "an address such as 127.0.0.1:9009",
+            );
         }
         if Url::parse(raw.appservice.url.get_ref()).is_err() {
-            bad(raw.appservice.url.span(), "appservice.url", raw.appservice.url.get_ref(), "an http(s) URL the homeserver can reach");
+            bad(
+                raw.appservice.url.span(),
+                "appservice.url",
+                raw.appservice.url.get_ref(),
+                "an http(s) URL the homeserver can reach",
+            );
         }
         let localpart_ok = |s: &str| {
             !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/".contains(c))
         };
         if !localpart_ok(raw.appservice.bot_localpart.get_ref()) {
-            bad(raw.appservice.bot_localpart.span(), "appservice.bot_localpart", raw.appservice.bot_localpart.get_ref(), "a user localpart (a-z, 0-9, ._=-/)");
+            bad(
+                raw.appservice.bot_localpart.span(),
+                "appservice.bot_localpart",
+                raw.appservice.bot_localpart.get_ref(),
+                "a user localpart (a-z, 0-9, ._=-/)",
+            );
         }
         if !localpart_ok(raw.appservice.alias_prefix.get_ref()) {
-            bad(raw.appservice.alias_prefix.span(), "appservice.alias_prefix", raw.appservice.alias_prefix.get_ref(), "an alias prefix (a-z, 0-9, ._=-/)");
+            bad(
+                raw.appservice.alias_prefix.span(),
+                "appservice.alias_prefix",
+                raw.appservice.alias_prefix.get_ref(),
+                "an alias prefix (a-z, 0-9, ._=-/)",
+            );
         }
         let mut admins = Vec::new();
         for admin in raw.admins.unwrap_or_default() {

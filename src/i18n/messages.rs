@@ -20,11 +20,7 @@ pub fn help(locale: Locale, lines: &[HelpLine<'_>]) -> Reply {
     let mut html = format!("<p>{}</p><ul>", escape_html(title));
     for l in lines {
         plain.push_str(&format!("• {} — {}\n", l.usage, l.summary));
-        html.push_str(&format!(
-            "<li><code>{}</code> — {}</li>",
-            escape_html(l.usage),
-            escape_html(l.summary)
-        ));
+        html.push_str(&format!("<li><code>{}</code> — {}</li>", escape_html(l.usage), escape_html(l.summary)));
     }
     html.push_str("</ul>");
     Reply { plain: plain.trim_end().to_string(), html }
@@ -106,10 +102,16 @@ pub fn registration_written(locale: Locale, path: &str, outcome: crate::registra
     use crate::registration::TokenOutcome as T;
     match (locale, outcome) {
         (Locale::Ja, T::Created) => format!("{path} を新しいトークンで作成しました。"),
-        (Locale::Ja, T::Kept) => format!("{path} を更新しました(既存のトークンはそのままです。入れ替えるには --rotate)。"),
-        (Locale::Ja, T::Rotated) => format!("{path} のトークンを入れ替えました。Synapse を再起動してください。"),
+        (Locale::Ja, T::Kept) => {
+            format!("{path} を更新しました(既存のトークンはそのままです。入れ替えるには --rotate)。")
+        }
+        (Locale::Ja, T::Rotated) => {
+            format!("{path} のトークンを入れ替えました。Synapse を再起動してください。")
+        }
         (Locale::En, T::Created) => format!("Wrote {path} with new tokens."),
-        (Locale::En, T::Kept) => format!("Updated {path} (existing tokens kept; use --rotate to replace them)."),
+        (Locale::En, T::Kept) => {
+            format!("Updated {path} (existing tokens kept; use --rotate to replace them).")
+        }
         (Locale::En, T::Rotated) => format!("Rotated the tokens in {path}. Restart Synapse."),
     }
 }
@@ -129,20 +131,25 @@ pub fn check_ok(locale: Locale, rooms: usize, categories: usize) -> String {
 }
 
 pub fn plan_empty(locale: Locale) -> &'static str {
-    locale.pick("変更はありません。スペースは rooms.toml と一致しています。", "No changes: the Space matches rooms.toml.")
+    locale
+        .pick("変更はありません。スペースは rooms.toml と一致しています。", "No changes: the Space matches rooms.toml.")
 }
 
 pub fn plan_header(locale: Locale, n: usize) -> String {
     match locale {
         Locale::Ja => format!("{n} 件の変更があります(fedisec space apply または fedisec run で適用されます):"),
-        Locale::En => format!("{n} changes (applied by `fedisec space apply` or at `fedisec run`):"),
+        Locale::En => {
+            format!("{n} changes (applied by `fedisec space apply` or at `fedisec run`):")
+        }
     }
 }
 
 pub fn apply_done(locale: Locale, created: usize, changed: usize, invited: usize, failed: usize) -> String {
     match locale {
         Locale::Ja => format!("作成 {created}、変更 {changed}、招待 {invited}、失敗 {failed}。"),
-        Locale::En => format!("created {created}, changed {changed}, invited {invited}, failed {failed}."),
+        Locale::En => {
+            format!("created {created}, changed {changed}, invited {invited}, failed {failed}.")
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Client-server calls made with the appservice token.
 //!
-//! The as_token acts as the bot user without a device, is exempt from rate
-//! limits (`rate_limited: false`), and is what `m.login.application_service`
-//! needs. Space building and the login that creates the bot's E2EE device go
+//! The as_token, with `?user_id=` asserting the bot's identity, acts as the
+//! bot user without a device, is exempt from rate limits (`rate_limited:
+//! false`), and is what `m.login.application_service` needs. Space building and the login that creates the bot's E2EE device go
 //! through here; everything that must be encrypted goes through matrix-sdk.
 
 use reqwest::Method;
@@ -40,16 +40,24 @@ pub struct AsApi {
     http: reqwest::Client,
     base: Url,
     token: String,
+    /// The namespaced user the requests act as (identity assertion).
+    user_id: Option<String>,
 }
 
 impl AsApi {
-    pub fn new(base: &Url, token: &str) -> AsApi {
+    /// A client acting as `user_id` (which must be in the appservice's namespace).
+    pub fn new(base: &Url, token: &str, user_id: &str) -> AsApi {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("fedisec/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        AsApi { http, base: base.clone(), token: token.to_string() }
+        AsApi { http, base: base.clone(), token: token.to_string(), user_id: Some(user_id.to_string()) }
+    }
+
+    /// The same token without identity assertion, for `register` and `login`.
+    fn unasserted(&self) -> AsApi {
+        AsApi { user_id: None, ..self.clone() }
     }
 
     fn url(&self, segments: &[&str]) -> Url {
@@ -57,19 +65,42 @@ impl AsApi {
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
+        if let Some(user) = &self.user_id {
+            url.query_pairs_mut().append_pair("user_id", user);
+        }
         url
     }
 
     async fn call(&self, method: Method, segments: &[&str], body: Option<&Value>) -> Result<Value, ApiError> {
         let url = self.url(segments);
         let path = url.path().to_string();
-        let mut req = self.http.request(method.clone(), url).bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req.send().await.map_err(|source| ApiError::Http { method: method.clone(), path: path.clone(), source })?;
+        // Transport failures (typically a pooled keep-alive connection the
+        // homeserver already closed) are retried; the request never arrived or
+        // is idempotent here (createRoom is guarded by its unique alias).
+        let mut attempt = 0;
+        let resp = loop {
+            attempt += 1;
+            let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(&self.token);
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            match req.send().await {
+                Ok(resp) => break resp,
+                Err(source) if attempt < 4 && (source.is_connect() || source.is_request()) => {
+                    tracing::debug!(%path, attempt, error = %source, "retrying request");
+                    tokio::time::sleep(Duration::from_millis(250 * attempt)).await;
+                }
+                Err(source) => {
+                    return Err(ApiError::Http { method: method.clone(), path: path.clone(), source });
+                }
+            }
+        };
         let status = resp.status();
-        let text = resp.text().await.map_err(|source| ApiError::Http { method: method.clone(), path: path.clone(), source })?;
+        let text = resp.text().await.map_err(|source| ApiError::Http {
+            method: method.clone(),
+            path: path.clone(),
+            source,
+        })?;
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(value);
@@ -102,7 +133,13 @@ impl AsApi {
         Ok(v["room_id"].as_str().unwrap_or_default().to_string())
     }
 
-    pub async fn put_state(&self, room_id: &str, event_type: &str, state_key: &str, content: &Value) -> Result<(), ApiError> {
+    pub async fn put_state(
+        &self,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+        content: &Value,
+    ) -> Result<(), ApiError> {
         let segments = ["_matrix", "client", "v3", "rooms", room_id, "state", event_type, state_key];
         self.call(Method::PUT, &segments, Some(content)).await.map(drop)
     }
@@ -120,7 +157,7 @@ impl AsApi {
     /// Makes sure the appservice's sender user exists.
     pub async fn ensure_registered(&self, localpart: &str) -> Result<(), ApiError> {
         let body = json!({ "type": "m.login.application_service", "username": localpart, "inhibit_login": true });
-        match self.call(Method::POST, &["_matrix", "client", "v3", "register"], Some(&body)).await {
+        match self.unasserted().call(Method::POST, &["_matrix", "client", "v3", "register"], Some(&body)).await {
             Ok(_) => Ok(()),
             Err(e) if e.errcode() == Some("M_USER_IN_USE") => Ok(()),
             Err(e) => Err(e),
@@ -129,7 +166,12 @@ impl AsApi {
 
     /// `m.login.application_service`: a device for the bot user. Passing the
     /// previous device ID keeps the same device (and its E2EE identity).
-    pub async fn login(&self, user_id: &str, device_id: Option<&str>, display_name: &str) -> Result<LoginResponse, ApiError> {
+    pub async fn login(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        display_name: &str,
+    ) -> Result<LoginResponse, ApiError> {
         let mut body = json!({
             "type": "m.login.application_service",
             "identifier": { "type": "m.id.user", "user": user_id },
@@ -138,7 +180,7 @@ impl AsApi {
         if let Some(device) = device_id {
             body["device_id"] = json!(device);
         }
-        let v = self.call(Method::POST, &["_matrix", "client", "v3", "login"], Some(&body)).await?;
+        let v = self.unasserted().call(Method::POST, &["_matrix", "client", "v3", "login"], Some(&body)).await?;
         serde_json::from_value(v.clone()).map_err(|_| ApiError::Matrix {
             method: Method::POST,
             path: "/_matrix/client/v3/login".into(),
@@ -150,7 +192,7 @@ impl AsApi {
 
     /// Whether an access token is still valid.
     pub async fn whoami_with(&self, access_token: &str) -> Result<String, ApiError> {
-        let other = AsApi { http: self.http.clone(), base: self.base.clone(), token: access_token.to_string() };
+        let other = AsApi { token: access_token.to_string(), ..self.unasserted() };
         let v = other.call(Method::GET, &["_matrix", "client", "v3", "account", "whoami"], None).await?;
         Ok(v["user_id"].as_str().unwrap_or_default().to_string())
     }
@@ -159,7 +201,9 @@ impl AsApi {
     /// trip the homeserver measured, in milliseconds.
     pub async fn ping_appservice(&self, appservice_id: &str) -> Result<u64, ApiError> {
         let body = json!({ "transaction_id": format!("fedisec-ping-{}", crate::clock::now_ms()) });
-        let v = self.call(Method::POST, &["_matrix", "client", "v1", "appservice", appservice_id, "ping"], Some(&body)).await?;
+        let v = self
+            .call(Method::POST, &["_matrix", "client", "v1", "appservice", appservice_id, "ping"], Some(&body))
+            .await?;
         Ok(v["duration_ms"].as_u64().unwrap_or_default())
     }
 
@@ -173,7 +217,9 @@ impl AsApi {
 
     pub async fn set_display_name(&self, user_id: &str, name: &str) -> Result<(), ApiError> {
         let body = json!({ "displayname": name });
-        self.call(Method::PUT, &["_matrix", "client", "v3", "profile", user_id, "displayname"], Some(&body)).await.map(drop)
+        self.call(Method::PUT, &["_matrix", "client", "v3", "profile", user_id, "displayname"], Some(&body))
+            .await
+            .map(drop)
     }
 }
 

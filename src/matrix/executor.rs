@@ -57,7 +57,8 @@ impl Executor {
         egress_check(effect.provenance(), room_id.as_str(), target_encrypted)?;
         match effect {
             Effect::Reply { in_reply_to, mention, reply, txn_id, .. } => {
-                let event_id = OwnedEventId::try_from(in_reply_to.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
+                let event_id =
+                    OwnedEventId::try_from(in_reply_to.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
                 let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
                 content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(event_id))));
                 if let Some(user) = mention.as_deref().and_then(|u| OwnedUserId::try_from(u).ok()) {

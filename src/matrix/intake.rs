@@ -47,7 +47,9 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
             if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
                 return;
             }
-            let MessageType::Text(text) = &ev.content.msgtype else { return };
+            let MessageType::Text(text) = &ev.content.msgtype else {
+                return;
+            };
             let _ = tx.send(Incoming {
                 room_id: room.room_id().to_owned(),
                 event_id: ev.event_id.clone(),
@@ -110,7 +112,9 @@ impl Worker {
             prefix: &config.command_prefix,
             layout: &self.setup.layout,
         };
-        let Some(dispatched) = commands::dispatch(&inv, &msg.body) else { return };
+        let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
+            return;
+        };
         let name = dispatched.command.unwrap_or("unknown");
         self.metrics.command(name, dispatched.outcome.as_str());
         // Room and event IDs only: message content may come from an encrypted room.

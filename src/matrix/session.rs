@@ -40,7 +40,8 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<(), SessionError> {
     use std::os::unix::fs::OpenOptionsExt;
     let err = |source| SessionError::File { path: path.display().to_string(), source };
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
+    let mut f =
+        std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
     f.write_all(data).map_err(err)?;
     f.sync_all().map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
@@ -76,7 +77,9 @@ pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionErro
             serde_json::from_slice(&bytes).map_err(|_| SessionError::Damaged(session_path.display().to_string()))?,
         ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => return Err(SessionError::File { path: session_path.display().to_string(), source }),
+        Err(source) => {
+            return Err(SessionError::File { path: session_path.display().to_string(), source });
+        }
     };
     let session = match saved {
         Some(s) if api.whoami_with(&s.access_token).await.is_ok() => s,
@@ -85,7 +88,8 @@ pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionErro
             let device = previous.as_ref().map(|s| s.device_id.as_str());
             let login = api.login(bot.as_str(), device, &config.display_name).await?;
             tracing::info!(device_id = %login.device_id, reused = device.is_some(), "logged in with the appservice token");
-            let s = SavedSession { user_id: login.user_id, device_id: login.device_id, access_token: login.access_token };
+            let s =
+                SavedSession { user_id: login.user_id, device_id: login.device_id, access_token: login.access_token };
             let bytes = serde_json::to_vec_pretty(&s).map_err(|e| SessionError::Sdk(e.to_string()))?;
             write_private(&session_path, &bytes)?;
             s

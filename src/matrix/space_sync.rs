@@ -44,10 +44,8 @@ pub fn deployment(setup: &Setup) -> Deployment {
 pub async fn observe(api: &AsApi, setup: &Setup, store: &Store) -> Result<Observed, SyncError> {
     let server = setup.config.server_name.as_str();
     let records = store.rooms.entries()?;
-    let mut observed = Observed {
-        managed_ids: records.iter().map(|(_, r)| r.room_id.clone()).collect(),
-        ..Default::default()
-    };
+    let mut observed =
+        Observed { managed_ids: records.iter().map(|(_, r)| r.room_id.clone()).collect(), ..Default::default() };
     for node in desired::nodes(&setup.layout) {
         let alias = format!("#{}:{server}", node.alias);
         let room_id = match api.resolve_alias(&alias).await? {
@@ -102,7 +100,16 @@ pub async fn apply(api: &AsApi, setup: &Setup, store: &Store, now_ms: u64) -> Re
         let ids: BTreeMap<String, String> =
             observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
         let body = crate::space::create_request(&node, &dep, &ids, &space_key);
-        let room_id = api.create_room(&body).await?;
+        let room_id = match api.create_room(&body).await {
+            Ok(id) => id,
+            // A retried create whose first attempt went through: the alias is
+            // taken by the room we just made.
+            Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
+                let alias = format!("#{}:{}", node.alias, dep.server_name);
+                api.resolve_alias(&alias).await?.ok_or(e)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         tracing::info!(key = %node.key, %room_id, "created room");
         report.created += 1;
         audit("space.room.create", format!("{} {room_id}", node.key), "rooms.toml")?;
@@ -114,7 +121,9 @@ pub async fn apply(api: &AsApi, setup: &Setup, store: &Store, now_ms: u64) -> Re
     // Record every node (new, moved or renamed) before changing state, so a
     // crash part-way leaves sled knowing every room it made.
     for node in desired::nodes(&setup.layout) {
-        let Some(room) = observed.rooms.get(&node.key) else { continue };
+        let Some(room) = observed.rooms.get(&node.key) else {
+            continue;
+        };
         let record = RoomRecord {
             room_id: room.room_id.clone(),
             kind: node.kind,

@@ -147,9 +147,14 @@ pub fn power_levels(node: &Node, dep: &Deployment, room_version: &str, bot_is_cr
 pub fn state(node: &Node, dep: &Deployment, ids: &BTreeMap<String, String>, space_key: &str) -> Vec<StateWant> {
     let id = |key: &str| ids.get(key).cloned().unwrap_or_else(|| format!("<new room {key}>"));
     let via = json!([dep.server_name]);
-    let mut out = vec![StateWant { event_type: "m.room.name", state_key: String::new(), content: json!({ "name": node.name }) }];
+    let mut out =
+        vec![StateWant { event_type: "m.room.name", state_key: String::new(), content: json!({ "name": node.name }) }];
     if let Some(topic) = &node.topic {
-        out.push(StateWant { event_type: "m.room.topic", state_key: String::new(), content: json!({ "topic": topic }) });
+        out.push(StateWant {
+            event_type: "m.room.topic",
+            state_key: String::new(),
+            content: json!({ "topic": topic }),
+        });
     }
     out.push(StateWant {
         event_type: "m.room.canonical_alias",

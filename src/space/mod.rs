@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 pub fn create_request(node: &Node, dep: &Deployment, ids: &BTreeMap<String, String>, space_key: &str) -> Value {
     let initial_state: Vec<Value> = desired::state(node, dep, ids, space_key)
         .into_iter()
-        .filter(|w| !matches!(w.event_type, "m.space.child" | "m.room.name" | "m.room.topic" | "m.room.canonical_alias"))
+        // Name and topic go in as state too: createRoom's `topic` parameter adds
+        // fields (`m.topic`) the plan would then see as a difference.
+        .filter(|w| !matches!(w.event_type, "m.space.child" | "m.room.canonical_alias"))
         .map(|w| json!({ "type": w.event_type, "state_key": w.state_key, "content": w.content }))
         .collect();
     let mut body = json!({
@@ -25,13 +27,9 @@ pub fn create_request(node: &Node, dep: &Deployment, ids: &BTreeMap<String, Stri
         "visibility": "private",
         "room_version": dep.room_version,
         "room_alias_name": node.alias,
-        "name": node.name,
         "initial_state": initial_state,
         "power_level_content_override": desired::power_levels(node, dep, &dep.room_version, true),
     });
-    if let Some(topic) = &node.topic {
-        body["topic"] = json!(topic);
-    }
     if node.kind != crate::store::NodeKind::Room {
         body["creation_content"] = json!({ "type": "m.space" });
     }
@@ -47,14 +45,18 @@ mod tests {
     #[test]
     fn log_share_is_created_encrypted_and_spaces_are_spaces() {
         let layout = Layout::parse(Path::new("r"), DEFAULT_LAYOUT, "f_", &|_| true, "").unwrap();
-        let dep = Deployment { server_name: "hs".into(), bot: "@bot:hs".into(), admins: vec![], room_version: "12".into() };
+        let dep =
+            Deployment { server_name: "hs".into(), bot: "@bot:hs".into(), admins: vec![], room_version: "12".into() };
         let nodes = desired::nodes(&layout);
-        let ids = BTreeMap::from([("space".to_string(), "!s:hs".to_string()), ("incident".to_string(), "!i:hs".to_string())]);
+        let ids =
+            BTreeMap::from([("space".to_string(), "!s:hs".to_string()), ("incident".to_string(), "!i:hs".to_string())]);
         let log = nodes.iter().find(|n| n.key == "log-share").unwrap();
         let body = create_request(log, &dep, &ids, "space");
-        let types: Vec<_> = body["initial_state"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+        let types: Vec<_> =
+            body["initial_state"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
         assert!(types.contains(&"m.room.encryption"));
         assert!(types.contains(&"m.space.parent"));
+        assert!(types.contains(&"m.room.name") && types.contains(&"m.room.topic"));
         assert_eq!(body["room_alias_name"], "f_log-share");
         assert!(body.get("creation_content").is_none());
         let space = create_request(&nodes[0], &dep, &ids, "space");

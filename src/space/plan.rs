@@ -27,7 +27,9 @@ impl ObservedRoom {
     pub fn from_events(room_id: &str, events: &[Value]) -> ObservedRoom {
         let mut room = ObservedRoom { room_id: room_id.to_string(), ..Default::default() };
         for ev in events {
-            let (Some(t), Some(k)) = (ev["type"].as_str(), ev["state_key"].as_str()) else { continue };
+            let (Some(t), Some(k)) = (ev["type"].as_str(), ev["state_key"].as_str()) else {
+                continue;
+            };
             let content = ev.get("content").cloned().unwrap_or(Value::Null);
             if t == "m.room.create" {
                 room.room_version = content["room_version"].as_str().unwrap_or("1").to_string();
@@ -78,7 +80,9 @@ impl Change {
                 let target = if state_key.is_empty() { String::new() } else { format!(" [{state_key}]") };
                 format!("~ {key}: {event_type}{target} = {content}")
             }
-            Change::Invite { key, user } => format!("> {key}: {} {user}", locale.pick("招待", "invite")),
+            Change::Invite { key, user } => {
+                format!("> {key}: {} {user}", locale.pick("招待", "invite"))
+            }
         }
     }
 }
@@ -86,8 +90,7 @@ impl Change {
 /// Everything needed to get from `observed` to the layout.
 pub fn plan(layout: &Layout, dep: &Deployment, observed: &Observed) -> Vec<Change> {
     let nodes = desired::nodes(layout);
-    let ids: BTreeMap<String, String> =
-        observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
+    let ids: BTreeMap<String, String> = observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
     let mut creates = Vec::new();
     let mut sets = Vec::new();
     let mut invites = Vec::new();
@@ -199,7 +202,9 @@ pub fn merge_power_levels(current: &Value, wanted: &Value) -> Option<Value> {
     }
     for field in ["events", "users"] {
         let entry = merged.entry(field).or_insert_with(|| Value::Object(Map::new()));
-        let Some(map) = entry.as_object_mut() else { continue };
+        let Some(map) = entry.as_object_mut() else {
+            continue;
+        };
         for (k, v) in wanted[field].as_object().into_iter().flatten() {
             let keep_higher = field == "users" && map.get(k).and_then(Value::as_i64) >= v.as_i64();
             if !keep_higher {
@@ -241,7 +246,12 @@ mod tests {
                 observed.managed_ids.insert(id.clone());
                 observed.rooms.insert(
                     key.clone(),
-                    ObservedRoom { room_id: id, room_version: "12".into(), creator: "@bot:hs".into(), ..Default::default() },
+                    ObservedRoom {
+                        room_id: id,
+                        room_version: "12".into(),
+                        creator: "@bot:hs".into(),
+                        ..Default::default()
+                    },
                 );
             }
         }
@@ -263,9 +273,9 @@ mod tests {
         for c in changes {
             match c {
                 Change::SetState { key, event_type, state_key, content } => {
-                    let sk = state_key.strip_prefix("<new room ").map_or(state_key.clone(), |k| {
-                        ids[k.trim_end_matches('>')].clone()
-                    });
+                    let sk = state_key
+                        .strip_prefix("<new room ")
+                        .map_or(state_key.clone(), |k| ids[k.trim_end_matches('>')].clone());
                     observed.rooms.get_mut(key).unwrap().state.insert((event_type.clone(), sk), content.clone());
                 }
                 Change::Invite { key, user } => {
@@ -315,7 +325,12 @@ mod tests {
         assert_eq!(
             changes,
             vec![
-                Change::Create { key: "tools".into(), kind: NodeKind::Room, name: "ツール".into(), alias: "f_tools".into() },
+                Change::Create {
+                    key: "tools".into(),
+                    kind: NodeKind::Room,
+                    name: "ツール".into(),
+                    alias: "f_tools".into()
+                },
                 Change::SetState {
                     key: "other".into(),
                     event_type: "m.space.child".into(),
@@ -405,6 +420,9 @@ mod tests {
         );
         let mods = nodes.iter().find(|n| n.key == "moderators").unwrap();
         let state = desired::state(mods, &dep(), &ids, "space");
-        assert_eq!(state.iter().find(|w| w.event_type == "m.room.join_rules").unwrap().content, json!({"join_rule": "invite"}));
+        assert_eq!(
+            state.iter().find(|w| w.event_type == "m.room.join_rules").unwrap().content,
+            json!({"join_rule": "invite"})
+        );
     }
 }

@@ -130,18 +130,12 @@ impl Store {
 
     /// The whole community state as one JSON document.
     pub fn export(&self) -> Result<serde_json::Value, StoreError> {
-        let map = |entries: Vec<(String, serde_json::Value)>| {
-            serde_json::Value::Object(entries.into_iter().collect())
-        };
+        let map = |entries: Vec<(String, serde_json::Value)>| serde_json::Value::Object(entries.into_iter().collect());
         let to_values = |entries: Vec<(String, _)>| -> Vec<(String, serde_json::Value)> {
             entries.into_iter().map(|(k, v): (String, u64)| (k, v.into())).collect()
         };
-        let rooms = self
-            .rooms
-            .entries()?
-            .into_iter()
-            .map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default()))
-            .collect();
+        let rooms =
+            self.rooms.entries()?.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default())).collect();
         Ok(serde_json::json!({
             "schema_version": self.schema_version()?,
             "rooms": map(rooms),
