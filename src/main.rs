@@ -84,9 +84,11 @@ enum SpaceCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // matrix_sdk::http_client logs expected 404s (state and account-data probes)
+    // as errors; real request failures come back to fedisec and are logged there.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            "fedisec=info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn".into()
+            "fedisec=info,matrix_sdk=warn,matrix_sdk::http_client=off,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn".into()
         }))
         .with_writer(std::io::stderr)
         .init();

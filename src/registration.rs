@@ -252,3 +252,19 @@ mod tests {
         assert!(!ns.contains("welcome"));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_registration_files_are_errors_not_panics(text in "\\PC{0,300}") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("registration.yaml");
+            std::fs::write(&path, &text).unwrap();
+            let _ = Registration::load(&path);
+        }
+    }
+}

@@ -108,3 +108,31 @@ mod tests {
         assert!(parse(&long, "!").is_some());
     }
 }
+
+/// Property tests standing in for a fuzzer (cargo-fuzz needs a nightly toolchain):
+/// any message body, however hostile, parses or is refused without a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_body_is_handled(body in "\\PC{0,200}") {
+            let _ = parse(&body, "!");
+        }
+
+        #[test]
+        fn any_command_like_body_is_handled(name in "[a-zA-Z0-9]{1,12}", rest in "[ -~\"'\\\\]{0,80}") {
+            let body = format!("!{name} {rest}");
+            match parse(&body, "!") {
+                Some(Ok(Command::Ping)) => prop_assert!(name.eq_ignore_ascii_case("ping")),
+                Some(Ok(Command::Help { .. })) => prop_assert!(name.eq_ignore_ascii_case("help")),
+                Some(Err(_)) => {}
+                None => prop_assert!(false, "a body starting with !<alnum> is a command"),
+            }
+        }
+    }
+}

@@ -353,3 +353,43 @@ mod tests {
         assert!(layout.room_for(Purpose::LogShare).unwrap().encrypted);
     }
 }
+
+/// Property tests standing in for a fuzzer: damaged layouts are reported, never panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(text: &str) -> Result<Layout, Vec<ConfigError>> {
+        Layout::parse(Path::new("rooms.toml"), text, "f_", &|a| a.starts_with("f_"), "#f_.*")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,400}") {
+            let _ = parse(&text);
+        }
+
+        /// Drop or duplicate a line of the real layout: always an Ok or a list
+        /// of errors whose lines exist in the file.
+        #[test]
+        fn mutated_default(line in 0usize..200, dup in any::<bool>(), cut in 0usize..40) {
+            let mut lines: Vec<&str> = DEFAULT_LAYOUT.lines().collect();
+            let i = line % lines.len();
+            if dup { lines.insert(i, lines[i]) } else { lines.remove(i); }
+            let mut text = lines.join("\n");
+            let mut end = text.len().saturating_sub(cut);
+            while !text.is_char_boundary(end) { end -= 1; }
+            text.truncate(end);
+            let n = text.lines().count().max(1);
+            if let Err(errors) = parse(&text) {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert!(e.line.is_none_or(|l| l >= 1 && l <= n + 1), "{e:?} in {n} lines");
+                }
+            }
+        }
+    }
+}

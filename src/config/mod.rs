@@ -367,3 +367,27 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any config text is loaded or reported; values of the right type but
+        /// any content go through validation without a panic.
+        #[test]
+        fn arbitrary_config(text in "\\PC{0,300}", url in "\\PC{0,40}", listen in "\\PC{0,30}", admin in "\\PC{0,30}") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, &text).unwrap();
+            let _ = Config::load(&path);
+            let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+            let templated = example_config(&esc(&url), &esc(&url), &esc(&listen), &[esc(&admin)]);
+            std::fs::write(&path, templated).unwrap();
+            let _ = Config::load(&path);
+        }
+    }
+}

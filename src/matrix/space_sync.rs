@@ -10,7 +10,6 @@ use crate::config::Setup;
 use crate::space::desired::{self, Deployment};
 use crate::space::plan::{self, Change, Observed, ObservedRoom};
 use crate::store::{AuditEntry, RoomRecord, Store, StoreError};
-use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -97,9 +96,7 @@ pub async fn apply(api: &AsApi, setup: &Setup, store: &Store, now_ms: u64) -> Re
         if observed.rooms.contains_key(&node.key) {
             continue;
         }
-        let ids: BTreeMap<String, String> =
-            observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
-        let body = crate::space::create_request(&node, &dep, &ids, &space_key);
+        let body = crate::space::create_request(&node, &dep, &observed.ids(), &space_key);
         let room_id = match api.create_room(&body).await {
             Ok(id) => id,
             // A retried create whose first attempt went through: the alias is

@@ -57,6 +57,13 @@ pub struct Observed {
     pub managed_ids: BTreeSet<String>,
 }
 
+impl Observed {
+    /// Layout key → room ID, for the rooms that exist.
+    pub fn ids(&self) -> BTreeMap<String, String> {
+        self.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Create { key: String, kind: NodeKind, name: String, alias: String },
@@ -90,7 +97,7 @@ impl Change {
 /// Everything needed to get from `observed` to the layout.
 pub fn plan(layout: &Layout, dep: &Deployment, observed: &Observed) -> Vec<Change> {
     let nodes = desired::nodes(layout);
-    let ids: BTreeMap<String, String> = observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
+    let ids = observed.ids();
     let mut creates = Vec::new();
     let mut sets = Vec::new();
     let mut invites = Vec::new();
@@ -256,7 +263,7 @@ mod tests {
             }
         }
         // Initial state as `apply` sends it, with the IDs now known.
-        let ids: BTreeMap<_, _> = observed.rooms.iter().map(|(k, r)| (k.clone(), r.room_id.clone())).collect();
+        let ids = observed.ids();
         for node in desired::nodes(layout) {
             let created = changes.iter().any(|c| matches!(c, Change::Create { key, .. } if *key == node.key));
             let room = observed.rooms.get_mut(&node.key).unwrap();

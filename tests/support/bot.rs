@@ -25,7 +25,7 @@ impl Bot {
                 .env(
                     "RUST_LOG",
                     std::env::var("FEDISEC_TEST_BOT_LOG").unwrap_or_else(|_| {
-                        "fedisec=debug,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn"
+                        "fedisec=debug,matrix_sdk=warn,matrix_sdk::http_client=off,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn"
                             .into()
                     }),
                 )
