@@ -15,7 +15,6 @@ use crate::matrix::{session, space_sync};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use anyhow::Context;
-use matrix_sdk::LoopCtrl;
 use matrix_sdk::config::SyncSettings;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -106,24 +105,46 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     metrics.ready.store(true, Ordering::Relaxed);
     tracing::info!("ready");
 
-    let sync_metrics = metrics.clone();
-    let sync = client.sync_with_result_callback(SyncSettings::default(), move |result| {
-        let metrics = sync_metrics.clone();
-        async move {
-            if let Err(e) = result {
-                Metrics::inc(&metrics.sync_errors);
-                tracing::warn!(error = %e, "sync failed; retrying");
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            Ok(LoopCtrl::Continue)
-        }
-    });
+    let sync = sync_forever(client.clone(), metrics.clone());
     tokio::select! {
         r = sync => r.context("sync loop ended")?,
         _ = shutdown_signal() => tracing::info!("shutting down"),
     }
     store.flush()?;
     Ok(())
+}
+
+/// What the bot asks `/sync` for: no presence, typing, read receipts or
+/// per-room account data, which it never uses and which Element users generate
+/// constantly. Room state (membership, power levels) and timelines stay in full.
+fn sync_filter() -> matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter {
+    use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
+    let mut room = RoomFilter::default();
+    room.ephemeral = RoomEventFilter::ignore_all();
+    room.account_data = RoomEventFilter::ignore_all();
+    let mut def = FilterDefinition::default();
+    def.presence = Filter::ignore_all();
+    def.room = room;
+    def.into()
+}
+
+/// The sync loop. matrix-sdk's own `Client::sync` sleeps about a second after
+/// any sync that returned within a second, which under traffic would delay
+/// every answer; a long-polling `sync_once` loop needs no such guard.
+async fn sync_forever(client: matrix_sdk::Client, metrics: Arc<Metrics>) -> anyhow::Result<()> {
+    let settings = SyncSettings::default().timeout(Duration::from_secs(30)).filter(sync_filter());
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match client.sync_once(settings.clone()).await {
+            Ok(_) => backoff = Duration::from_secs(1),
+            Err(e) => {
+                Metrics::inc(&metrics.sync_errors);
+                tracing::warn!(error = %e, retry_in_s = backoff.as_secs(), "sync failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -22,7 +22,12 @@ pub struct Metrics {
     pub sync_errors: AtomicU64,
     pub homeserver_ping_ms: AtomicU64,
     commands: Mutex<BTreeMap<(String, String), u64>>,
+    /// Histogram of intake-to-effects-sent time: bucket counts, sum (µs), count.
+    command_latency: Mutex<([u64; LATENCY_BUCKETS_MS.len()], u64, u64)>,
 }
+
+/// Upper bounds (ms) of the command latency histogram buckets.
+const LATENCY_BUCKETS_MS: [u64; 8] = [5, 10, 25, 50, 100, 250, 1000, 5000];
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -39,6 +44,7 @@ impl Default for Metrics {
             sync_errors: AtomicU64::new(0),
             homeserver_ping_ms: AtomicU64::new(0),
             commands: Mutex::new(BTreeMap::new()),
+            command_latency: Mutex::new(([0; LATENCY_BUCKETS_MS.len()], 0, 0)),
         }
     }
 }
@@ -51,6 +57,20 @@ impl Metrics {
     pub fn command(&self, name: &str, outcome: &str) {
         if let Ok(mut map) = self.commands.lock() {
             *map.entry((name.to_string(), outcome.to_string())).or_default() += 1;
+        }
+    }
+
+    /// Records the time from a command's arrival by sync to its effects being sent.
+    pub fn observe_command_latency(&self, d: std::time::Duration) {
+        if let Ok(mut h) = self.command_latency.lock() {
+            let ms = d.as_millis() as u64;
+            for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
+                if ms <= *bound {
+                    h.0[i] += 1;
+                }
+            }
+            h.1 += d.as_micros() as u64;
+            h.2 += 1;
         }
     }
 
@@ -89,6 +109,23 @@ impl Metrics {
                 let _ = writeln!(out, "fedisec_commands_total{{command=\"{name}\",outcome=\"{outcome}\"}} {n}");
             }
         }
+        if let Ok(h) = self.command_latency.lock() {
+            let name = "fedisec_command_handling_seconds";
+            let _ = writeln!(
+                out,
+                "# HELP {name} Time from a command's arrival by sync to its replies being sent.\n# TYPE {name} histogram"
+            );
+            for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
+                let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {}", *bound as f64 / 1000.0, h.0[i]);
+            }
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"+Inf\"}} {}\n{name}_sum {}\n{name}_count {}",
+                h.2,
+                h.1 as f64 / 1e6,
+                h.2
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP fedisec_ready Whether the bot has built its Space and is handling commands.\n# TYPE fedisec_ready gauge\nfedisec_ready {}",
@@ -122,5 +159,10 @@ mod tests {
         assert!(text.contains("fedisec_appservice_transactions_total 1\n"), "{text}");
         assert!(text.contains("fedisec_commands_total{command=\"ping\",outcome=\"ran\"} 2\n"), "{text}");
         assert!(text.contains("fedisec_ready 0\n"));
+        m.observe_command_latency(std::time::Duration::from_millis(7));
+        let text = m.render();
+        assert!(text.contains("fedisec_command_handling_seconds_bucket{le=\"0.005\"} 0\n"), "{text}");
+        assert!(text.contains("fedisec_command_handling_seconds_bucket{le=\"0.01\"} 1\n"), "{text}");
+        assert!(text.contains("fedisec_command_handling_seconds_count 1\n"), "{text}");
     }
 }

@@ -31,6 +31,8 @@ pub struct Incoming {
     pub sender: OwnedUserId,
     pub body: String,
     pub encrypted: bool,
+    /// When the sync handler saw it, to time the bot's own share of a round trip.
+    pub received: std::time::Instant,
 }
 
 /// Queues every text message from others; handling happens in `Worker`.
@@ -56,6 +58,7 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
                 sender: ev.sender.clone(),
                 body: text.body.clone(),
                 encrypted: room.encryption_state().is_encrypted(),
+                received: std::time::Instant::now(),
             });
         }
     });
@@ -100,7 +103,9 @@ impl Worker {
 
     async fn handle_command(&self, msg: &Incoming, purpose: Purpose) {
         let config = &self.setup.config;
+        let queued_us = msg.received.elapsed().as_micros();
         let role = roles::resolve(self.sender_facts(&msg.sender).await);
+        let facts_us = msg.received.elapsed().as_micros();
         let inv = Invocation {
             sender: msg.sender.as_str(),
             role,
@@ -124,6 +129,9 @@ impl Worker {
                 tracing::error!(room = %msg.room_id, event = %msg.event_id, error = %e, "effect not carried out");
             }
         }
+        let total = msg.received.elapsed();
+        self.metrics.observe_command_latency(total);
+        tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
     }
 
     /// Role facts from the Space's room state as synced.

@@ -70,8 +70,14 @@ impl Member {
         });
         client.sync_once(SyncSettings::default()).await.expect("first sync");
         let c = client.clone();
+        // Like the bot: a plain sync_once loop, without the pause matrix-sdk's
+        // `sync()` adds after quick syncs, so timings measure the homeserver.
         let sync = tokio::spawn(async move {
-            let _ = c.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+            loop {
+                if c.sync_once(SyncSettings::default().timeout(Duration::from_secs(5))).await.is_err() {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
         });
         Member { client, user_id, rx, backlog: Vec::new(), sync }
     }
