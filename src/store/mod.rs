@@ -130,17 +130,11 @@ impl Store {
 
     /// The whole community state as one JSON document.
     pub fn export(&self) -> Result<serde_json::Value, StoreError> {
-        let map = |entries: Vec<(String, serde_json::Value)>| serde_json::Value::Object(entries.into_iter().collect());
-        let to_values = |entries: Vec<(String, _)>| -> Vec<(String, serde_json::Value)> {
-            entries.into_iter().map(|(k, v): (String, u64)| (k, v.into())).collect()
-        };
-        let rooms =
-            self.rooms.entries()?.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default())).collect();
         Ok(serde_json::json!({
             "schema_version": self.schema_version()?,
-            "rooms": map(rooms),
-            "processed_events": map(to_values(self.processed_events.entries()?)),
-            "as_transactions": map(to_values(self.as_transactions.entries()?)),
+            "rooms": self.rooms.export()?,
+            "processed_events": self.processed_events.export()?,
+            "as_transactions": self.as_transactions.export()?,
             "audit": self.audit.entries()?,
         }))
     }

@@ -66,6 +66,15 @@ impl<V: Serialize + DeserializeOwned> Tree<V> {
             .collect()
     }
 
+    /// Every entry as one JSON object, key → value, for `fedisec export`.
+    pub fn export(&self) -> Result<serde_json::Value, StoreError> {
+        let mut map = serde_json::Map::new();
+        for (k, v) in self.entries()? {
+            map.insert(k, serde_json::to_value(v).map_err(|e| StoreError::Encode(e.to_string()))?);
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+
     pub fn len(&self) -> usize {
         self.tree.len()
     }
