@@ -89,7 +89,8 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     for failure in &report.failed {
         tracing::warn!("{failure}");
     }
-    let space_id = intake::parse_room_id(&report.space_id).context("the Space has no valid room ID")?;
+    let space_id =
+        matrix_sdk::ruma::OwnedRoomId::try_from(report.space_id.as_str()).context("the Space has no valid room ID")?;
     let rooms = intake::room_purposes(&store, &setup.layout)?;
     let worker = Worker {
         client: client.clone(),

@@ -149,11 +149,6 @@ impl AsApi {
         self.call(Method::POST, &["_matrix", "client", "v3", "rooms", room_id, "invite"], Some(&body)).await.map(drop)
     }
 
-    pub async fn joined_members(&self, room_id: &str) -> Result<Vec<String>, ApiError> {
-        let v = self.call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "joined_members"], None).await?;
-        Ok(v["joined"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default())
-    }
-
     /// Makes sure the appservice's sender user exists.
     pub async fn ensure_registered(&self, localpart: &str) -> Result<(), ApiError> {
         let body = json!({ "type": "m.login.application_service", "username": localpart, "inhibit_login": true });

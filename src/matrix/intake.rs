@@ -17,7 +17,7 @@ use crate::store::Store;
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use matrix_sdk::{Client, Room};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -168,8 +168,4 @@ pub fn room_purposes(
         .into_iter()
         .filter_map(|(key, r)| layout.room(&key).map(|spec| (r.room_id, spec.purpose)))
         .collect())
-}
-
-pub fn parse_room_id(id: &str) -> Option<OwnedRoomId> {
-    RoomId::parse(id).ok()
 }

@@ -70,7 +70,8 @@ impl Store {
         Store::from_db(sled::Config::new().path(path).mode(sled::Mode::LowSpace).open()?)
     }
 
-    /// A store in a temporary location, for tests.
+    /// A store in a temporary location: for tests, and for `space plan` while a
+    /// running bot holds the real one.
     pub fn temporary() -> Result<Store, StoreError> {
         Store::from_db(sled::Config::new().temporary(true).open()?)
     }
