@@ -13,7 +13,10 @@ use crate::matrix::executor::Executor;
 use crate::matrix::intake::{self, Worker};
 use crate::matrix::{session, space_sync};
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::config::purpose::Purpose;
+use crate::effects::{Effect, Provenance, txn_id};
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store};
 use anyhow::Context;
 use matrix_sdk::config::SyncSettings;
 use std::sync::Arc;
@@ -91,15 +94,35 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
     let space_id =
         matrix_sdk::ruma::OwnedRoomId::try_from(report.space_id.as_str()).context("the Space has no valid room ID")?;
-    let rooms = intake::room_purposes(&store, &setup.layout)?;
+    let directory = Directory::build(&store, &setup.layout, config.server_name.as_str())?;
+    let executor = Executor::new(client.clone(), api.clone(), &store, metrics.clone())?;
+    if report.created + report.changed + report.invited > 0
+        && let Some(mods) = directory.room_for(Purpose::Moderators)
+    {
+        // Layout changes are on the record (each one is in the audit log).
+        let text = crate::i18n::space_applied(config.locale, report.created, report.changed, report.invited);
+        let notice = Effect::Notice {
+            room_id: mods.to_string(),
+            mentions: Vec::new(),
+            reply: crate::i18n::Reply::text(text),
+            provenance: Provenance::clear(mods),
+            txn_id: txn_id(&format!("space-apply:{}", clock.now_ms()), "notice"),
+        };
+        if let Err(e) = executor.execute(&notice).await {
+            tracing::warn!(error = %e, "cannot post the layout changes to the moderators room");
+        }
+    }
+    intake::install_invites(&client, space_id.clone());
     let worker = Worker {
         client: client.clone(),
+        api: api.clone(),
         setup: setup.clone(),
         store: store.clone(),
+        sealer: Sealer::load_or_create(&config.data_dir).context("cannot load the sealing key")?,
         metrics: metrics.clone(),
-        executor: Executor::new(client.clone(), metrics.clone()),
+        executor,
         clock: clock.clone(),
-        rooms,
+        directory,
         space_id,
     };
     tokio::spawn(worker.run(rx));

@@ -16,6 +16,14 @@ pub struct Provenance {
     pub source_encrypted: bool,
 }
 
+/// What to do with a member of a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberAction {
+    Kick,
+    Ban,
+    Unban,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// An `m.notice` reply to an event.
@@ -27,27 +35,70 @@ pub enum Effect {
         provenance: Provenance,
         txn_id: String,
     },
+    /// An `m.notice` posted to a room, mentioning `mentions`.
+    Notice { room_id: String, mentions: Vec<String>, reply: Reply, provenance: Provenance, txn_id: String },
+    /// An `m.notice` in the bot's (encrypted) direct chat with a user, opened
+    /// by the executor if there is none yet.
+    Direct { user: String, reply: Reply, provenance: Provenance, txn_id: String },
+    /// Redacts an event.
+    Redact { room_id: String, event_id: String, reason: Option<String>, provenance: Provenance, txn_id: String },
+    /// Kicks, bans or unbans a user in one room; a kick where the user is not
+    /// in the room is nothing to do.
+    Membership { room_id: String, user: String, action: MemberAction, reason: Option<String>, provenance: Provenance },
+    /// Takes away (or gives back) a user's voice in one room through power levels.
+    Voice { room_id: String, user: String, muted: bool },
+    /// Publishes (or withdraws) an `m.policy.rule.user` ban recommendation.
+    PolicyRule { room_id: String, entity: String, reason: String, active: bool, provenance: Provenance },
 }
 
 impl Effect {
-    pub fn target_room(&self) -> &str {
+    /// The room the effect acts in; `None` for a direct chat not yet known.
+    pub fn target_room(&self) -> Option<&str> {
         match self {
-            Effect::Reply { room_id, .. } => room_id,
+            Effect::Reply { room_id, .. }
+            | Effect::Notice { room_id, .. }
+            | Effect::Redact { room_id, .. }
+            | Effect::Membership { room_id, .. }
+            | Effect::Voice { room_id, .. }
+            | Effect::PolicyRule { room_id, .. } => Some(room_id),
+            Effect::Direct { .. } => None,
         }
     }
 
-    pub fn provenance(&self) -> &Provenance {
+    /// Where the effect's content came from; `None` for effects that carry no
+    /// content (a power-level change).
+    pub fn provenance(&self) -> Option<&Provenance> {
         match self {
-            Effect::Reply { provenance, .. } => provenance,
+            Effect::Reply { provenance, .. }
+            | Effect::Notice { provenance, .. }
+            | Effect::Direct { provenance, .. }
+            | Effect::Redact { provenance, .. }
+            | Effect::Membership { provenance, .. }
+            | Effect::PolicyRule { provenance, .. } => Some(provenance),
+            Effect::Voice { .. } => None,
         }
+    }
+
+    /// Whether the content travels end-to-end encrypted when the target room
+    /// is encrypted. Only messages do: state events (membership reasons,
+    /// policy rules) and redaction reasons are always readable by the server.
+    pub fn is_message(&self) -> bool {
+        matches!(self, Effect::Reply { .. } | Effect::Notice { .. } | Effect::Direct { .. })
     }
 }
 
-/// A transaction ID that is the same every time the same event produces its
-/// `index`-th effect, so a send retried after a crash is deduplicated by the
-/// homeserver instead of posted twice.
-pub fn txn_id(cause: &str, index: usize) -> String {
-    let digest = Sha256::digest(format!("{cause}\u{0}{index}").as_bytes());
+impl Provenance {
+    /// Content that came from an unencrypted room, or that the bot wrote.
+    pub fn clear(room: &str) -> Provenance {
+        Provenance { source_room: room.to_string(), source_encrypted: false }
+    }
+}
+
+/// A transaction ID that is the same every time the same event (the `cause`)
+/// produces the effect in `slot`, so a send retried after a crash is
+/// deduplicated by the homeserver instead of posted twice.
+pub fn txn_id(cause: &str, slot: &str) -> String {
+    let digest = Sha256::digest(format!("{cause}\u{0}{slot}").as_bytes());
     format!("fedisec.{}", &hex::encode(digest)[..32])
 }
 
@@ -72,10 +123,10 @@ mod tests {
 
     #[test]
     fn txn_ids_are_deterministic_and_distinct() {
-        assert_eq!(txn_id("$e", 0), txn_id("$e", 0));
-        assert_ne!(txn_id("$e", 0), txn_id("$e", 1));
-        assert_ne!(txn_id("$e", 0), txn_id("$f", 0));
-        assert!(txn_id("$e", 0).len() < 64);
+        assert_eq!(txn_id("$e", "reply"), txn_id("$e", "reply"));
+        assert_ne!(txn_id("$e", "reply"), txn_id("$e", "post"));
+        assert_ne!(txn_id("$e", "reply"), txn_id("$f", "reply"));
+        assert!(txn_id("$e", "reply").len() < 64);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod config;
 pub mod effects;
 pub mod i18n;
 pub mod matrix;
+pub mod moderation;
 pub mod metrics;
 pub mod registration;
 pub mod roles;

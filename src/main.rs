@@ -66,6 +66,23 @@ enum Cmd {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Read the audit log (stop the bot first).
+    Audit {
+        #[command(subcommand)]
+        action: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Write every audit entry, oldest first, as JSON lines.
+    Export {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        /// File to write; standard output if absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,10 +230,26 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             let store = open_store(&setup)?;
             let json = store.export().map_err(|e| e.to_string())?;
             let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-            match output {
-                Some(path) => std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?,
-                None => println!("{text}"),
+            write_output(output, &text)
+        }
+        Cmd::Audit { action: AuditCmd::Export { config, output } } => {
+            let setup = load_setup(&config)?;
+            let store = open_store(&setup)?;
+            let mut text = String::new();
+            for entry in store.audit.entries().map_err(|e| e.to_string())? {
+                text.push_str(&serde_json::to_string(&entry).map_err(|e| e.to_string())?);
+                text.push('\n');
             }
+            write_output(output, text.trim_end())
+        }
+    }
+}
+
+fn write_output(output: Option<PathBuf>, text: &str) -> Result<(), String> {
+    match output {
+        Some(path) => std::fs::write(&path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            println!("{text}");
             Ok(())
         }
     }

@@ -1,9 +1,11 @@
 //! The one place where a command's role and room are checked before it runs.
 
-use super::grammar::{self, Command, ParseError};
-use super::{Invocation, help, ping, spec};
-use crate::effects::{Effect, Provenance, txn_id};
+use super::grammar::{self, Command, ParseError, Parsed};
+use super::{Failure, Handled, Invocation, help, ping, spec};
+use crate::effects::Effect;
 use crate::i18n::{self, Reply};
+use crate::moderation::{self, case::CaseState, sanction::Kind};
+use crate::roles::Role;
 
 /// How handling a message went, for metrics and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub enum Outcome {
     Refused,
     /// Could not be parsed.
     Invalid,
+    /// State could not be read or written.
+    Failed,
 }
 
 impl Outcome {
@@ -22,6 +26,7 @@ impl Outcome {
             Outcome::Ran => "ran",
             Outcome::Refused => "refused",
             Outcome::Invalid => "invalid",
+            Outcome::Failed => "failed",
         }
     }
 }
@@ -36,140 +41,219 @@ pub struct Dispatched {
 /// Handles a message body; `None` when it is not a command.
 pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
     let parsed = grammar::parse(body, inv.prefix)?;
-    let (command, outcome, reply) = match parsed {
-        Err(ParseError::Quotes) => (None, Outcome::Invalid, i18n::unbalanced_quotes(inv.locale)),
+    let (command, outcome, handled) = match parsed {
+        Err(ParseError::Quotes) => (None, Outcome::Invalid, Handled::reply(i18n::unbalanced_quotes(inv.locale))),
         Err(ParseError::Unknown { name }) => {
-            (None, Outcome::Invalid, i18n::unknown_command(inv.locale, inv.prefix, &name))
+            (None, Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, &name)))
         }
         Err(ParseError::Usage { name, detail }) => {
             let s = spec(&name);
             let usage = s.map(|s| s.usage(inv.locale, inv.prefix)).unwrap_or_default();
             let detail = detail.unwrap_or_else(|| inv.locale.pick("引数", "arguments").to_string());
-            (s.map(|s| s.name), Outcome::Invalid, i18n::bad_usage(inv.locale, &usage, &detail))
+            (s.map(|s| s.name), Outcome::Invalid, Handled::reply(i18n::bad_usage(inv.locale, &usage, &detail)))
         }
-        Ok(cmd) => {
-            let (outcome, reply) = checked(inv, &cmd);
-            (spec(cmd.name()).map(|s| s.name), outcome, reply)
+        Err(ParseError::MissingText { name }) => {
+            let s = spec(&name);
+            let usage = s.map(|s| s.usage(inv.locale, inv.prefix)).unwrap_or_default();
+            (s.map(|s| s.name), Outcome::Invalid, Handled::reply(i18n::missing_text(inv.locale, &usage)))
+        }
+        Ok(p) => {
+            let (outcome, handled) = checked(inv, &p);
+            (spec(p.command.name()).map(|s| s.name), outcome, handled)
         }
     };
-    let effect = Effect::Reply {
-        room_id: inv.room_id.to_string(),
-        in_reply_to: inv.event_id.to_string(),
-        mention: Some(inv.sender.to_string()),
-        reply,
-        provenance: Provenance { source_room: inv.room_id.to_string(), source_encrypted: inv.encrypted },
-        txn_id: txn_id(inv.event_id, 0),
-    };
-    Some(Dispatched { command, outcome, effects: vec![effect] })
+    let mut effects = Vec::with_capacity(handled.effects.len() + 1);
+    if let Some(reply) = handled.reply {
+        effects.push(Effect::Reply {
+            room_id: inv.room_id.to_string(),
+            in_reply_to: inv.event_id.to_string(),
+            mention: Some(inv.sender.to_string()),
+            reply,
+            provenance: inv.provenance(),
+            txn_id: inv.txn("reply"),
+        });
+    }
+    effects.extend(handled.effects);
+    Some(Dispatched { command, outcome, effects })
 }
 
-fn checked(inv: &Invocation<'_>, cmd: &Command) -> (Outcome, Reply) {
+fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
+    let cmd = &p.command;
     let Some(s) = spec(cmd.name()) else {
-        return (Outcome::Invalid, i18n::unknown_command(inv.locale, inv.prefix, cmd.name()));
+        return (Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, cmd.name())));
     };
     if !s.scope.allows(inv.purpose) {
         let rooms: Vec<String> =
-            inv.layout.rooms().filter(|r| s.scope.allows(r.purpose)).map(|r| r.name.clone()).collect();
-        return (Outcome::Refused, i18n::wrong_room(inv.locale, inv.prefix, s.name, &rooms));
+            inv.layout.rooms().filter(|r| s.scope.allows(Some(r.purpose))).map(|r| r.name.clone()).collect();
+        return (Outcome::Refused, Handled::reply(i18n::wrong_room(inv.locale, inv.prefix, s.name, &rooms)));
     }
     if inv.role < s.role {
         let role = i18n::role_name(inv.locale, s.role);
-        return (Outcome::Refused, i18n::not_permitted(inv.locale, inv.prefix, s.name, role));
+        let mut handled = Handled::reply(i18n::not_permitted(inv.locale, inv.prefix, s.name, role));
+        // Attempts at moderator commands are on the record.
+        if s.role >= Role::Moderator {
+            match moderation::refused(inv, s.name) {
+                Ok(post) => handled.effects.extend(post),
+                Err(e) => tracing::error!(error = %e, "cannot record a refused command"),
+            }
+        }
+        return (Outcome::Refused, handled);
     }
-    let reply = match cmd {
-        Command::Help { command } => help::run(inv, command.as_deref()),
-        Command::Ping => ping::run(inv),
+    match run(inv, cmd, p.text.as_deref().unwrap_or_default()) {
+        Ok(h) => (Outcome::Ran, h),
+        Err(Failure::Refused(reply)) => (Outcome::Refused, Handled::reply(reply)),
+        Err(Failure::Store(e)) => {
+            tracing::error!(error = %e, command = s.name, "state error while handling a command");
+            (Outcome::Failed, Handled::reply(i18n::internal_error(inv.locale)))
+        }
+    }
+}
+
+fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failure> {
+    let reply = |r: Reply| Ok(Handled::reply(r));
+    let optional = Some(text).filter(|t| !t.is_empty());
+    match cmd {
+        Command::Help { command } => reply(help::run(inv, command.as_deref())),
+        Command::Ping => reply(ping::run(inv)),
+        Command::Report { target } => moderation::report(inv, target.as_deref(), text),
+        Command::Cases { filter } => moderation::cases(inv, *filter),
+        Command::Case { number } => moderation::case(inv, *number),
+        Command::Assign { number, moderator } => moderation::assign(inv, *number, moderator.as_deref()),
+        Command::Resolve { number } => moderation::close(inv, *number, CaseState::Resolved, text),
+        Command::Dismiss { number } => moderation::close(inv, *number, CaseState::Dismissed, text),
+        Command::Warn { user, case } => moderation::sanction(inv, Kind::Warn, user, None, *case, text),
+        Command::Mute { user, duration, case } => {
+            moderation::sanction(inv, Kind::Mute, user, duration.as_deref(), *case, text)
+        }
+        Command::Kick { user, case } => moderation::sanction(inv, Kind::Kick, user, None, *case, text),
+        Command::Ban { user, duration, case } => {
+            moderation::sanction(inv, Kind::Ban, user, duration.as_deref(), *case, text)
+        }
+        Command::Unmute { user } => moderation::lift(inv, Kind::Mute, user, optional),
+        Command::Unban { user } => moderation::lift(inv, Kind::Ban, user, optional),
+        Command::Redact { link } => moderation::redact(inv, link, optional),
+        Command::Announce => moderation::announce(inv, text),
+        Command::Audit { filter } => moderation::audit(inv, filter.as_deref()),
+    }
+}
+
+/// What the edge must look up before dispatching `body`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// The message a report points at: room (ID or alias) and event ID.
+    pub event: Option<(String, String)>,
+    /// The user whose role a command needs to know.
+    pub user: Option<String>,
+}
+
+pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -> Wanted {
+    use moderation::target::{self, Target};
+    let Some(Ok(p)) = grammar::parse(body, prefix) else {
+        return Wanted::default();
     };
-    (Outcome::Ran, reply)
+    match &p.command {
+        Command::Report { target: t } => {
+            let event = match (t.as_deref().map(target::parse), reply_to) {
+                (Some(Some(Target::Message(l))), _) => Some((l.room, l.event_id)),
+                (None, Some(ev)) => Some((room_id.to_string(), ev.to_string())),
+                _ => None,
+            };
+            Wanted { event, user: None }
+        }
+        Command::Warn { user, .. } | Command::Mute { user, .. } | Command::Kick { user, .. } | Command::Ban { user, .. } => {
+            Wanted { event: None, user: target::user(user) }
+        }
+        Command::Assign { moderator: Some(m), .. } => Wanted { event: None, user: target::user(m) },
+        _ => Wanted::default(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::layout::{DEFAULT_LAYOUT, Layout};
-    use crate::config::purpose::Purpose;
+    use crate::commands::testkit::{Kit, LOUNGE, Msg};
     use crate::i18n::Locale;
-    use crate::roles::Role;
-    use std::path::Path;
 
-    fn layout() -> Layout {
-        Layout::parse(Path::new("r"), DEFAULT_LAYOUT, "f_", &|_| true, "").unwrap()
-    }
-
-    fn run(body: &str, role: Role, locale: Locale, encrypted: bool) -> Option<Dispatched> {
-        let layout = layout();
-        let inv = Invocation {
-            sender: "@alice:x",
-            role,
-            room_id: "!room:x",
-            purpose: Purpose::Lounge,
-            event_id: "$ev",
-            encrypted,
-            locale,
-            prefix: "!",
-            layout: &layout,
-        };
-        dispatch(&inv, body)
+    fn run(body: &str, role: Role, locale: Locale, room: &str) -> Option<Dispatched> {
+        let mut kit = Kit::new();
+        kit.locale = locale;
+        kit.send(&Msg::new("@alice:x", role, room, "$ev", body))
     }
 
     fn reply_of(d: &Dispatched) -> &Reply {
         match &d.effects[0] {
             Effect::Reply { reply, .. } => reply,
+            other => panic!("not a reply: {other:?}"),
         }
     }
 
     #[test]
     fn ping_replies_to_the_command_as_notice_effect() {
-        let d = run("!ping", Role::Member, Locale::Ja, false).unwrap();
+        let d = run("!ping", Role::Member, Locale::Ja, LOUNGE).unwrap();
         assert_eq!(d.outcome, Outcome::Ran);
         assert_eq!(d.command, Some("ping"));
         match &d.effects[0] {
             Effect::Reply { room_id, in_reply_to, mention, reply, txn_id: t, .. } => {
-                assert_eq!(room_id, "!room:x");
+                assert_eq!(room_id, LOUNGE);
                 assert_eq!(in_reply_to, "$ev");
                 assert_eq!(mention.as_deref(), Some("@alice:x"));
                 assert!(reply.plain.contains("pong"));
-                assert_eq!(t, &txn_id("$ev", 0));
+                assert_eq!(t, &crate::effects::txn_id("$ev", "reply"));
             }
+            other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn replies_carry_the_rooms_encryption_as_provenance() {
-        let d = run("!ping", Role::Member, Locale::Ja, true).unwrap();
-        assert!(d.effects[0].provenance().source_encrypted);
+        let d = run("!ping", Role::Member, Locale::Ja, crate::commands::testkit::LOG).unwrap();
+        assert!(d.effects[0].provenance().is_some_and(|p| p.source_encrypted));
     }
 
     #[test]
     fn unknown_command_is_explained_in_japanese_and_english() {
-        let ja = run("!frobnicate", Role::Member, Locale::Ja, false).unwrap();
+        let ja = run("!frobnicate", Role::Member, Locale::Ja, LOUNGE).unwrap();
         assert_eq!(ja.outcome, Outcome::Invalid);
         assert!(reply_of(&ja).plain.contains("「!frobnicate」というコマンドはありません"), "{:?}", reply_of(&ja));
         assert!(reply_of(&ja).plain.contains("!help"));
-        let en = run("!frobnicate", Role::Member, Locale::En, false).unwrap();
+        let en = run("!frobnicate", Role::Member, Locale::En, LOUNGE).unwrap();
         assert!(reply_of(&en).plain.contains("There is no command \"!frobnicate\""));
     }
 
     #[test]
     fn malformed_command_gets_its_usage() {
-        let d = run("!help a b", Role::Member, Locale::Ja, false).unwrap();
+        let d = run("!help a b", Role::Member, Locale::Ja, LOUNGE).unwrap();
         assert_eq!(d.outcome, Outcome::Invalid);
         assert!(reply_of(&d).plain.contains("使い方: !help [コマンド名]"), "{:?}", reply_of(&d));
         assert!(reply_of(&d).plain.contains('b'));
+        let missing = run("!ban @u:x", Role::Moderator, Locale::Ja, LOUNGE).unwrap();
+        assert!(reply_of(&missing).plain.contains("「--」の後に"), "{:?}", reply_of(&missing));
     }
 
     #[test]
     fn help_lists_what_the_sender_may_use() {
-        let d = run("!help", Role::Anyone, Locale::En, false).unwrap();
+        let d = run("!help", Role::Anyone, Locale::En, LOUNGE).unwrap();
         let r = reply_of(&d);
         assert!(r.plain.contains("!ping — check that the bot is running"), "{}", r.plain);
         assert!(r.html.contains("<code>!help [command]</code>"), "{}", r.html);
-        let one = run("!help ping", Role::Anyone, Locale::Ja, false).unwrap();
+        assert!(!r.plain.contains("!ban"), "{}", r.plain);
+        let one = run("!help ping", Role::Anyone, Locale::Ja, LOUNGE).unwrap();
         assert!(reply_of(&one).plain.contains("!ping — ボットが動いているか確認します"));
     }
 
     #[test]
     fn plain_chat_is_ignored() {
-        assert_eq!(run("こんにちは", Role::Member, Locale::Ja, false), None);
+        assert_eq!(run("こんにちは", Role::Member, Locale::Ja, LOUNGE), None);
+    }
+
+    #[test]
+    fn wanted_names_what_the_edge_must_fetch() {
+        assert_eq!(wanted("!report -- spam", "!", "!r:x", Some("$e")).event, Some(("!r:x".into(), "$e".into())));
+        assert_eq!(
+            wanted("!report https://matrix.to/#/#l:x/$m -- spam", "!", "!r:x", Some("$e")).event,
+            Some(("#l:x".into(), "$m".into()))
+        );
+        assert_eq!(wanted("!ban @u:x -- r", "!", "!r:x", None).user.as_deref(), Some("@u:x"));
+        assert_eq!(wanted("!ping", "!", "!r:x", None), Wanted::default());
     }
 }

@@ -9,28 +9,41 @@ pub mod dispatch;
 pub mod grammar;
 mod help;
 mod ping;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use crate::config::layout::Layout;
 use crate::config::purpose::Purpose;
-use crate::i18n::Locale;
+use crate::effects::{Effect, Provenance, txn_id};
+use crate::i18n::{Locale, Reply};
 use crate::roles::Role;
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store, StoreError};
 
-pub use dispatch::dispatch;
+pub use dispatch::{Wanted, dispatch, wanted};
 
 /// Where a command may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Any room of the community Space.
     AnySpaceRoom,
+    /// Any room of the Space, and a direct chat with the bot.
+    SpaceRoomsAndDirect,
     /// Only rooms with one of these purposes.
     Purposes(&'static [Purpose]),
+    /// Rooms with one of these purposes, and a direct chat with the bot.
+    PurposesAndDirect(&'static [Purpose]),
 }
 
 impl Scope {
-    pub fn allows(self, purpose: Purpose) -> bool {
-        match self {
-            Scope::AnySpaceRoom => true,
-            Scope::Purposes(list) => list.contains(&purpose),
+    /// Whether the command may run in a room of `purpose` (`None`: a direct chat).
+    pub fn allows(self, purpose: Option<Purpose>) -> bool {
+        match (self, purpose) {
+            (Scope::AnySpaceRoom, p) => p.is_some(),
+            (Scope::SpaceRoomsAndDirect, _) => true,
+            (Scope::Purposes(list) | Scope::PurposesAndDirect(list), Some(p)) => list.contains(&p),
+            (Scope::Purposes(_), None) => false,
+            (Scope::PurposesAndDirect(_), None) => true,
         }
     }
 }
@@ -55,6 +68,8 @@ impl CommandSpec {
     }
 }
 
+const MODERATORS: Scope = Scope::Purposes(&[Purpose::Moderators]);
+
 /// Every command, in the order `!help` lists them.
 pub static SPECS: &[CommandSpec] = &[
     CommandSpec {
@@ -62,14 +77,128 @@ pub static SPECS: &[CommandSpec] = &[
         usage: ("help [コマンド名]", "help [command]"),
         summary: ("この部屋で使えるコマンドを表示します", "show the commands you can use in this room"),
         role: Role::Anyone,
-        scope: Scope::AnySpaceRoom,
+        scope: Scope::SpaceRoomsAndDirect,
     },
     CommandSpec {
         name: "ping",
         usage: ("ping", "ping"),
         summary: ("ボットが動いているか確認します", "check that the bot is running"),
         role: Role::Anyone,
-        scope: Scope::AnySpaceRoom,
+        scope: Scope::SpaceRoomsAndDirect,
+    },
+    CommandSpec {
+        name: "report",
+        usage: ("report [@ユーザー | メッセージのリンク] -- 理由", "report [@user | message link] -- reason"),
+        summary: (
+            "メッセージ(返信で指定)やユーザーをモデレーターに報告します。報告者は相手に知らされません",
+            "report a message (reply to it) or a user to the moderators; the reported person is not told who reported",
+        ),
+        role: Role::Member,
+        scope: Scope::SpaceRoomsAndDirect,
+    },
+    CommandSpec {
+        name: "cases",
+        usage: ("cases [open|all]", "cases [open|all]"),
+        summary: ("報告されたケースの一覧", "list moderation cases"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "case",
+        usage: ("case <番号>", "case <number>"),
+        summary: (
+            "ケースの詳細を表示します(暗号化された部屋からの報告理由はボットとのDMでのみ表示)",
+            "show a case (reasons reported from encrypted rooms are shown only in your DM with the bot)",
+        ),
+        role: Role::Moderator,
+        scope: Scope::PurposesAndDirect(&[Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "assign",
+        usage: ("assign <番号> [@モデレーター]", "assign <number> [@moderator]"),
+        summary: ("ケースの担当者を決めます(省略時は自分)", "assign a case (to yourself by default)"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "resolve",
+        usage: ("resolve <番号> -- メモ", "resolve <number> -- note"),
+        summary: ("ケースを対応済みとして閉じます", "close a case as handled"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "dismiss",
+        usage: ("dismiss <番号> -- メモ", "dismiss <number> -- note"),
+        summary: ("ケースを対応不要として閉じます", "close a case as unfounded"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "warn",
+        usage: ("warn @ユーザー [--case 番号] -- 理由", "warn @user [--case number] -- reason"),
+        summary: ("ユーザーに個別に警告を送ります", "warn a user privately"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "mute",
+        usage: ("mute @ユーザー [30m|2h|7d] [--case 番号] -- 理由", "mute @user [30m|2h|7d] [--case number] -- reason"),
+        summary: ("スペースの全ルームで発言できなくします(期間指定可)", "silence a user in every room of the Space, optionally for a time"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "unmute",
+        usage: ("unmute @ユーザー [-- 理由]", "unmute @user [-- reason]"),
+        summary: ("ミュートを解除します", "lift a mute"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "kick",
+        usage: ("kick @ユーザー [--case 番号] -- 理由", "kick @user [--case number] -- reason"),
+        summary: ("スペースの全ルームから退出させます", "remove a user from every room of the Space"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "ban",
+        usage: ("ban @ユーザー [期間] [--case 番号] -- 理由", "ban @user [duration] [--case number] -- reason"),
+        summary: (
+            "スペースの全ルームからBANし、BANリストに公開します(期間指定可)",
+            "ban a user from every room of the Space and publish it in the policy room, optionally for a time",
+        ),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "unban",
+        usage: ("unban @ユーザー [-- 理由]", "unban @user [-- reason]"),
+        summary: ("BANを解除します", "lift a ban"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "redact",
+        usage: ("redact <メッセージのリンク> [-- 理由]", "redact <message link> [-- reason]"),
+        summary: ("メッセージを削除します", "remove a message"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "announce",
+        usage: ("announce <本文>", "announce <text>"),
+        summary: ("お知らせルームにあなたの名前で投稿します", "post to the announcements room in your name"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
+    CommandSpec {
+        name: "audit",
+        usage: ("audit [@ユーザー | ケース番号]", "audit [@user | case number]"),
+        summary: ("監査ログを表示します", "read the audit log"),
+        role: Role::Moderator,
+        scope: MODERATORS,
     },
 ];
 
@@ -77,15 +206,85 @@ pub fn spec(name: &str) -> Option<&'static CommandSpec> {
     SPECS.iter().find(|s| s.name == name)
 }
 
+/// A message that a command refers to, fetched by the edge before dispatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referenced {
+    pub room_id: String,
+    pub event_id: String,
+    pub sender: String,
+    /// The text, only when the event is an unencrypted text message:
+    /// decrypted text from an encrypted room is never quoted.
+    pub body: Option<String>,
+}
+
+/// What the edge looked up for a command before it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    /// The message a `!report` points at (by reply or permalink).
+    pub event: Option<Referenced>,
+    /// The role of the user a command names (from the Space's room state).
+    pub user_role: Option<Role>,
+}
+
 /// Everything a handler may know about the command it runs.
 pub struct Invocation<'a> {
     pub sender: &'a str,
     pub role: Role,
     pub room_id: &'a str,
-    pub purpose: Purpose,
+    /// The room's purpose; `None` in a direct chat with the bot.
+    pub purpose: Option<Purpose>,
     pub event_id: &'a str,
     pub encrypted: bool,
+    /// The event this message replies to, if any.
+    pub reply_to: Option<&'a str>,
+    pub now_ms: u64,
     pub locale: Locale,
     pub prefix: &'a str,
     pub layout: &'a Layout,
+    pub bot: &'a str,
+    pub store: &'a Store,
+    pub sealer: &'a Sealer,
+    pub directory: &'a Directory,
+    pub lookups: &'a Lookups,
+}
+
+impl Invocation<'_> {
+    /// A deterministic transaction ID for the effect in `slot` of this command.
+    pub fn txn(&self, slot: &str) -> String {
+        txn_id(self.event_id, slot)
+    }
+
+    /// Provenance of content derived from this command's room.
+    pub fn provenance(&self) -> Provenance {
+        Provenance { source_room: self.room_id.to_string(), source_encrypted: self.encrypted }
+    }
+}
+
+/// What a handler decided: an answer to the sender (none when the command
+/// should leave no trace in the room) and further effects.
+#[derive(Debug, Default)]
+pub struct Handled {
+    pub reply: Option<Reply>,
+    pub effects: Vec<Effect>,
+}
+
+impl Handled {
+    pub fn reply(reply: Reply) -> Handled {
+        Handled { reply: Some(reply), effects: Vec::new() }
+    }
+}
+
+/// Why a handler did not run to completion.
+#[derive(Debug)]
+pub enum Failure {
+    /// The request cannot be carried out; the reply says why and what to do.
+    Refused(Reply),
+    /// State could not be read or written.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Store(e)
+    }
 }

@@ -254,6 +254,7 @@ mod tests {
                 "運営ディスカッション",
                 "紹介者",
                 "モデレーター",
+                "BANリスト",
                 "脆弱性情報",
                 "対応相談",
                 "注意喚起",
@@ -268,7 +269,7 @@ mod tests {
         assert!(log.encrypted);
         assert_eq!(log.alias, "fedisec_log-share");
         let read_only: Vec<_> = layout.rooms().filter(|r| r.read_only).map(|r| r.key.as_str()).collect();
-        assert_eq!(read_only, ["announcements", "vuln-info", "alerts"]);
+        assert_eq!(read_only, ["announcements", "policy", "vuln-info", "alerts"]);
         let invite_only: Vec<_> = layout.rooms().filter(|r| r.invite_only).map(|r| r.key.as_str()).collect();
         assert_eq!(invite_only, ["welcome", "moderators"]);
     }

@@ -26,10 +26,13 @@ pub enum Purpose {
     News,
     Lounge,
     General,
+    /// Where bans are published as `m.policy.rule.user` events for Draupnir
+    /// and Meowlnir to subscribe to. Optional: without it bans are not published.
+    Policy,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 15] = [
+    pub const ALL: [Purpose; 16] = [
         Purpose::Welcome,
         Purpose::Introductions,
         Purpose::Announcements,
@@ -45,6 +48,7 @@ impl Purpose {
         Purpose::News,
         Purpose::Lounge,
         Purpose::General,
+        Purpose::Policy,
     ];
 
     /// Purposes the bot's features post to or read from: a layout without one
@@ -80,6 +84,7 @@ impl Purpose {
             Purpose::News => "news",
             Purpose::Lounge => "lounge",
             Purpose::General => "general",
+            Purpose::Policy => "policy",
         }
     }
 
@@ -94,7 +99,7 @@ impl Purpose {
 
     /// Rooms where only moderators and the bot post by default.
     pub fn read_only_by_default(self) -> bool {
-        matches!(self, Purpose::Announcements | Purpose::VulnInfo | Purpose::Alerts)
+        matches!(self, Purpose::Announcements | Purpose::VulnInfo | Purpose::Alerts | Purpose::Policy)
     }
 
     /// Rooms that Space members cannot join by themselves: the lobby for invited

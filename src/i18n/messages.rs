@@ -161,3 +161,15 @@ pub fn store_busy(locale: Locale, path: &str) -> String {
         Locale::En => format!("Cannot open the state database {path}. If `fedisec run` is running, stop it first."),
     }
 }
+
+/// Posted in the moderators room when `fedisec run` changed the Space.
+pub fn space_applied(locale: Locale, created: usize, changed: usize, invited: usize) -> String {
+    match locale {
+        Locale::Ja => format!(
+            "🏗️ スペースを rooms.toml に合わせました: 作成 {created}、変更 {changed}、招待 {invited}。詳細は !audit で確認できます。"
+        ),
+        Locale::En => format!(
+            "🏗️ The Space now matches rooms.toml: created {created}, changed {changed}, invited {invited}. See !audit for details."
+        ),
+    }
+}

@@ -7,9 +7,11 @@
 
 mod config_errors;
 mod messages;
+mod moderation;
 
 pub use config_errors::config_error;
 pub use messages::*;
+pub use moderation::*;
 
 use serde::{Deserialize, Serialize};
 

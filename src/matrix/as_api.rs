@@ -144,6 +144,33 @@ impl AsApi {
         self.call(Method::PUT, &segments, Some(content)).await.map(drop)
     }
 
+    /// One state event's content, or `None` when the room has no such event.
+    pub async fn state_event(&self, room_id: &str, event_type: &str, state_key: &str) -> Result<Option<Value>, ApiError> {
+        match self.call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "state", event_type, state_key], None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.errcode() == Some("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One event as the server has it (encrypted events stay encrypted).
+    pub async fn event(&self, room_id: &str, event_id: &str) -> Result<Option<Value>, ApiError> {
+        match self.call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "event", event_id], None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if matches!(e.errcode(), Some("M_NOT_FOUND" | "M_FORBIDDEN")) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `kick`, `ban` or `unban` a user in a room.
+    pub async fn membership(&self, room_id: &str, action: &str, user_id: &str, reason: Option<&str>) -> Result<(), ApiError> {
+        let mut body = json!({ "user_id": user_id });
+        if let Some(r) = reason {
+            body["reason"] = json!(r);
+        }
+        self.call(Method::POST, &["_matrix", "client", "v3", "rooms", room_id, action], Some(&body)).await.map(|_| ())
+    }
+
     pub async fn invite(&self, room_id: &str, user_id: &str) -> Result<(), ApiError> {
         let body = json!({ "user_id": user_id, "reason": "fedisec: configured admin" });
         self.call(Method::POST, &["_matrix", "client", "v3", "rooms", room_id, "invite"], Some(&body)).await.map(drop)

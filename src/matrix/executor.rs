@@ -1,17 +1,25 @@
 //! The one place effects are carried out against the homeserver.
 //!
 //! It enforces the egress rule (nothing derived from an encrypted room goes to
-//! an unencrypted one), sends with the effect's deterministic transaction ID
-//! (so a retry after a crash is deduplicated by the homeserver), and retries
-//! transient failures with backoff. It logs room and event IDs, never content.
+//! an unencrypted one, and state events and redaction reasons count as
+//! unencrypted whatever the room), sends with the effect's deterministic
+//! transaction ID (so a retry after a crash is deduplicated by the
+//! homeserver), and retries transient failures with backoff. Messages go
+//! through matrix-sdk (which encrypts them where needed); state changes go
+//! through the appservice API. It logs room and event IDs, never content.
 
-use crate::effects::{Effect, EgressRefusal, egress_check};
+use super::as_api::{ApiError, AsApi};
+use crate::effects::{Effect, EgressRefusal, MemberAction, egress_check};
+use crate::i18n::Reply as Text;
 use crate::metrics::Metrics;
-use matrix_sdk::Client;
+use crate::moderation::power;
+use crate::store::{Store, StoreError, Tree};
 use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
+use matrix_sdk::{Client, Room, RoomMemberships, RoomState};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,19 +33,28 @@ pub enum ExecError {
     Egress(#[from] EgressRefusal),
     #[error("homeserver refused after retries: {0}")]
     Send(String),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot open a direct chat with {user}: {reason}")]
+    Direct { user: String, reason: String },
 }
 
 #[derive(Clone)]
 pub struct Executor {
     client: Client,
+    api: AsApi,
     metrics: Arc<Metrics>,
+    /// User ID → the bot's direct chat with them.
+    direct_rooms: Tree<String>,
 }
 
 const ATTEMPTS: u32 = 5;
 
 impl Executor {
-    pub fn new(client: Client, metrics: Arc<Metrics>) -> Executor {
-        Executor { client, metrics }
+    pub fn new(client: Client, api: AsApi, store: &Store, metrics: Arc<Metrics>) -> Result<Executor, StoreError> {
+        Ok(Executor { client, api, metrics, direct_rooms: store.tree("direct_rooms")? })
     }
 
     pub async fn execute(&self, effect: &Effect) -> Result<(), ExecError> {
@@ -50,36 +67,145 @@ impl Executor {
         result
     }
 
+    fn room(&self, room_id: &str) -> Result<Room, ExecError> {
+        let id = OwnedRoomId::try_from(room_id).map_err(|e| ExecError::BadId(e.to_string()))?;
+        self.client.get_room(&id).ok_or_else(|| ExecError::UnknownRoom(room_id.to_string()))
+    }
+
+    /// The egress rule for content that reaches `room_id` readable by the
+    /// server (`in_clear`) or end-to-end encrypted.
+    fn guard(&self, effect: &Effect, room_id: &str, encrypted_in_transit: bool) -> Result<(), ExecError> {
+        if let Some(p) = effect.provenance() {
+            egress_check(p, room_id, encrypted_in_transit)?;
+        }
+        Ok(())
+    }
+
     async fn try_execute(&self, effect: &Effect) -> Result<(), ExecError> {
-        let room_id = OwnedRoomId::try_from(effect.target_room()).map_err(|e| ExecError::BadId(e.to_string()))?;
-        let room = self.client.get_room(&room_id).ok_or_else(|| ExecError::UnknownRoom(room_id.to_string()))?;
-        let target_encrypted = room.encryption_state().is_encrypted();
-        egress_check(effect.provenance(), room_id.as_str(), target_encrypted)?;
         match effect {
-            Effect::Reply { in_reply_to, mention, reply, txn_id, .. } => {
+            Effect::Reply { room_id, in_reply_to, mention, reply, txn_id, .. } => {
+                let room = self.room(room_id)?;
+                self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
                 let event_id =
                     OwnedEventId::try_from(in_reply_to.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
-                let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
+                let mut content = notice(reply);
                 content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(event_id))));
                 if let Some(user) = mention.as_deref().and_then(|u| OwnedUserId::try_from(u).ok()) {
                     content.mentions = Some(Mentions::with_user_ids([user]));
                 }
-                let txn: OwnedTransactionId = txn_id.as_str().into();
-                let mut delay = Duration::from_millis(200);
-                let mut last_error = String::new();
-                for attempt in 1..=ATTEMPTS {
-                    match room.send(content.clone()).with_transaction_id(txn.clone()).await {
-                        Ok(_) => return Ok(()),
-                        Err(e) => {
-                            last_error = e.to_string();
-                            tracing::warn!(room = %room_id, attempt, error = %last_error, "send failed; retrying with the same transaction id");
-                            tokio::time::sleep(delay).await;
-                            delay = (delay * 2).min(Duration::from_secs(10));
-                        }
-                    }
+                send(&room, content, txn_id).await
+            }
+            Effect::Notice { room_id, mentions, reply, txn_id, .. } => {
+                let room = self.room(room_id)?;
+                self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
+                let mut content = notice(reply);
+                let users: Vec<OwnedUserId> = mentions.iter().filter_map(|u| OwnedUserId::try_from(u.as_str()).ok()).collect();
+                content.mentions = Some(Mentions::with_user_ids(users));
+                send(&room, content, txn_id).await
+            }
+            Effect::Direct { user, reply, txn_id, .. } => {
+                let room = self.direct_room(user).await?;
+                self.guard(effect, room.room_id().as_str(), room.encryption_state().is_encrypted())?;
+                send(&room, notice(reply), txn_id).await
+            }
+            Effect::Redact { room_id, event_id, reason, txn_id, .. } => {
+                // Redaction reasons are readable by the server and every member.
+                self.guard(effect, room_id, false)?;
+                let room = self.room(room_id)?;
+                let event_id = OwnedEventId::try_from(event_id.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
+                room.redact(&event_id, reason.as_deref(), Some(OwnedTransactionId::from(txn_id.as_str())))
+                    .await
+                    .map_err(|e| ExecError::Send(e.to_string()))?;
+                Ok(())
+            }
+            Effect::Membership { room_id, user, action, reason, .. } => {
+                self.guard(effect, room_id, false)?;
+                let current = self
+                    .api
+                    .state_event(room_id, "m.room.member", user)
+                    .await?
+                    .and_then(|c| c["membership"].as_str().map(str::to_string));
+                let needed = match action {
+                    MemberAction::Kick => matches!(current.as_deref(), Some("join" | "invite" | "knock")),
+                    MemberAction::Ban => current.as_deref() != Some("ban"),
+                    MemberAction::Unban => current.as_deref() == Some("ban"),
+                };
+                if needed {
+                    let verb = match action {
+                        MemberAction::Kick => "kick",
+                        MemberAction::Ban => "ban",
+                        MemberAction::Unban => "unban",
+                    };
+                    self.api.membership(room_id, verb, user, reason.as_deref()).await?;
                 }
-                Err(ExecError::Send(last_error))
+                Ok(())
+            }
+            Effect::Voice { room_id, user, muted } => {
+                let Some(levels) = self.api.state_event(room_id, "m.room.power_levels", "").await? else {
+                    return Ok(());
+                };
+                let next = if *muted { power::mute(&levels, user) } else { power::unmute(&levels, user) };
+                if let Some(next) = next {
+                    self.api.put_state(room_id, "m.room.power_levels", "", &next).await?;
+                }
+                Ok(())
+            }
+            Effect::PolicyRule { room_id, entity, reason, active, .. } => {
+                self.guard(effect, room_id, false)?;
+                // An empty content withdraws the rule (how policy lists unban).
+                let content = if *active {
+                    json!({ "entity": entity, "recommendation": "m.ban", "reason": reason })
+                } else {
+                    json!({})
+                };
+                self.api.put_state(room_id, "m.policy.rule.user", &format!("rule:{entity}"), &content).await?;
+                Ok(())
             }
         }
     }
+
+    /// The bot's direct chat with `user`: the one it opened before if the
+    /// user is still in it (or invited), else a new encrypted one.
+    async fn direct_room(&self, user: &str) -> Result<Room, ExecError> {
+        let user_id = OwnedUserId::try_from(user).map_err(|e| ExecError::BadId(e.to_string()))?;
+        if let Some(id) = self.direct_rooms.get(user)?
+            && let Ok(room) = self.room(&id)
+            && room.state() == RoomState::Joined
+        {
+            let members = room.members(RoomMemberships::ACTIVE).await.unwrap_or_default();
+            if members.iter().any(|m| m.user_id() == user_id) {
+                return Ok(room);
+            }
+        }
+        let err = |e: matrix_sdk::Error| ExecError::Direct { user: user.to_string(), reason: e.to_string() };
+        let room = self.client.create_dm(&user_id).await.map_err(err)?;
+        // Room keys are shared with members the store knows; make sure the
+        // invited user is among them before the first encrypted send.
+        room.sync_members().await.map_err(err)?;
+        self.direct_rooms.insert(user, &room.room_id().to_string())?;
+        tracing::info!(room = %room.room_id(), "opened a direct chat");
+        Ok(room)
+    }
+}
+
+fn notice(reply: &Text) -> RoomMessageEventContent {
+    RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone())
+}
+
+async fn send(room: &Room, content: RoomMessageEventContent, txn_id: &str) -> Result<(), ExecError> {
+    let txn: OwnedTransactionId = txn_id.into();
+    let mut delay = Duration::from_millis(200);
+    let mut last_error = String::new();
+    for attempt in 1..=ATTEMPTS {
+        match room.send(content.clone()).with_transaction_id(txn.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last_error = e.to_string();
+                tracing::warn!(room = %room.room_id(), attempt, error = %last_error, "send failed; retrying with the same transaction id");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+    Err(ExecError::Send(last_error))
 }

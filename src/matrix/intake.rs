@@ -6,21 +6,24 @@
 //! carry deterministic transaction IDs, so a crash between the two repeats a
 //! send that the homeserver deduplicates instead of losing or doubling it.
 
+use super::as_api::AsApi;
 use super::executor::Executor;
 use crate::clock::Clock;
-use crate::commands::{self, Invocation};
+use crate::commands::{self, Invocation, Lookups, Referenced};
 use crate::config::Setup;
-use crate::config::purpose::Purpose;
+use crate::effects::Effect;
 use crate::metrics::Metrics;
-use crate::roles::{self, SenderFacts};
-use crate::store::Store;
-use matrix_sdk::ruma::events::room::member::MembershipState;
+use crate::moderation::{Recorder, scheduler};
+use crate::roles::{self, Role, SenderFacts};
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store};
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room};
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// A text message that may be a command.
@@ -31,6 +34,8 @@ pub struct Incoming {
     pub sender: OwnedUserId,
     pub body: String,
     pub encrypted: bool,
+    /// The event this message replies to.
+    pub reply_to: Option<OwnedEventId>,
     /// When the sync handler saw it, to time the bot's own share of a round trip.
     pub received: std::time::Instant,
 }
@@ -52,35 +57,138 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
             let MessageType::Text(text) = &ev.content.msgtype else {
                 return;
             };
+            let reply_to = match &ev.content.relates_to {
+                Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
+                Some(Relation::Thread(t)) if !t.is_falling_back => t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
+                _ => None,
+            };
+            let body = match reply_to {
+                Some(_) => strip_reply_fallback(&text.body).to_string(),
+                None => text.body.clone(),
+            };
             let _ = tx.send(Incoming {
                 room_id: room.room_id().to_owned(),
                 event_id: ev.event_id.clone(),
                 sender: ev.sender.clone(),
-                body: text.body.clone(),
+                body,
                 encrypted: room.encryption_state().is_encrypted(),
+                reply_to,
                 received: std::time::Instant::now(),
             });
         }
     });
 }
 
+/// Older clients put a quote of the replied-to message before a reply's
+/// text (`> <@a:x> text` lines, then a blank line); the command follows it.
+pub fn strip_reply_fallback(body: &str) -> &str {
+    if !body.starts_with("> ") {
+        return body;
+    }
+    let mut rest = body;
+    while let Some(line_end) = rest.find('\n') {
+        let line = &rest[..line_end];
+        if line.starts_with('>') {
+            rest = &rest[line_end + 1..];
+        } else {
+            break;
+        }
+    }
+    rest.trim_start_matches('\n')
+}
+
+/// Joins direct chats that members of the Space open with the bot; declines
+/// invitations from anyone else (the bot only serves the community).
+pub fn install_invites(client: &Client, space_id: OwnedRoomId) {
+    client.add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room, client: Client| {
+        let space_id = space_id.clone();
+        async move {
+            if Some(ev.state_key.as_ref()) != client.user_id() || ev.content.membership != MembershipState::Invite {
+                return;
+            }
+            let member = match client.get_room(&space_id) {
+                Some(space) => space.get_member_no_sync(&ev.sender).await.ok().flatten(),
+                None => None,
+            };
+            let from_member = member.is_some_and(|m| *m.membership() == MembershipState::Join);
+            let direct = ev.content.is_direct == Some(true);
+            let result = if from_member && direct { room.join().await } else { room.leave().await };
+            match result {
+                Ok(()) => tracing::info!(room = %room.room_id(), joined = from_member && direct, "answered an invitation"),
+                Err(e) => tracing::warn!(room = %room.room_id(), error = %e, "cannot answer an invitation"),
+            }
+        }
+    });
+}
+
 pub struct Worker {
     pub client: Client,
+    pub api: AsApi,
     pub setup: Arc<Setup>,
     pub store: Store,
+    pub sealer: Sealer,
     pub metrics: Arc<Metrics>,
     pub executor: Executor,
     pub clock: Clock,
-    /// Room ID → purpose, for the rooms of the layout.
-    pub rooms: HashMap<String, Purpose>,
+    pub directory: Directory,
     pub space_id: OwnedRoomId,
 }
 
+/// How often the worker looks for sanctions that ran out.
+const SCHEDULER_TICK: Duration = Duration::from_secs(1);
+
 impl Worker {
+    /// Handles queued messages in order, and between them lifts sanctions
+    /// whose time is up (deadlines are read from sled, so a restart loses none).
     pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Incoming>) {
-        while let Some(msg) = rx.recv().await {
-            self.handle(msg).await;
+        let mut tick = tokio::time::interval(SCHEDULER_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg).await,
+                    None => return,
+                },
+                _ = tick.tick() => self.expire_due().await,
+            }
         }
+    }
+
+    fn recorder(&self) -> Recorder<'_> {
+        Recorder { store: &self.store, dir: &self.directory, locale: self.setup.config.locale, now_ms: self.clock.now_ms() }
+    }
+
+    async fn expire_due(&self) {
+        let bot = self.setup.config.bot_user_id().to_string();
+        let rec = self.recorder();
+        let due = match scheduler::due(&rec, &bot) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read sanction deadlines");
+                return;
+            }
+        };
+        for expiry in due {
+            let failed = self.execute_all(&expiry.effects, "expiry").await;
+            if failed == 0 {
+                if let Err(e) = scheduler::finish(&rec, &expiry.key, &bot) {
+                    tracing::error!(error = %e, "cannot record a lifted sanction");
+                }
+                tracing::info!(sanction = %expiry.key, "timed sanction lifted");
+            }
+        }
+    }
+
+    /// Carries out effects in order; returns how many failed.
+    async fn execute_all(&self, effects: &[Effect], what: &str) -> usize {
+        let mut failed = 0;
+        for effect in effects {
+            if let Err(e) = self.executor.execute(effect).await {
+                failed += 1;
+                tracing::error!(room = effect.target_room().unwrap_or("direct"), error = %e, what, "effect not carried out");
+            }
+        }
+        failed
     }
 
     async fn handle(&self, msg: Incoming) {
@@ -93,7 +201,7 @@ impl Worker {
             }
         }
         Metrics::inc(&self.metrics.events_handled);
-        if let Some(&purpose) = self.rooms.get(msg.room_id.as_str()) {
+        if let Some(purpose) = self.served(&msg).await {
             self.handle_command(&msg, purpose).await;
         }
         if let Err(e) = self.store.mark_processed(msg.event_id.as_str(), self.clock.now_ms()) {
@@ -101,11 +209,28 @@ impl Worker {
         }
     }
 
-    async fn handle_command(&self, msg: &Incoming, purpose: Purpose) {
+    /// Whether the bot serves commands in this message's room: `Some(Some(p))`
+    /// for a layout room, `Some(None)` for a direct chat with the bot.
+    async fn served(&self, msg: &Incoming) -> Option<Option<crate::config::purpose::Purpose>> {
+        if let Some(info) = self.directory.room(msg.room_id.as_str()) {
+            // Space and category rooms have no purpose and take no commands.
+            return info.purpose.map(Some);
+        }
+        let room = self.client.get_room(&msg.room_id)?;
+        let direct = room.joined_members_count() <= 2 && room.active_members_count() <= 2;
+        direct.then_some(None)
+    }
+
+    async fn handle_command(&self, msg: &Incoming, purpose: Option<crate::config::purpose::Purpose>) {
         let config = &self.setup.config;
+        if !msg.body.trim_start().starts_with(config.command_prefix.as_str()) {
+            return;
+        }
         let queued_us = msg.received.elapsed().as_micros();
         let role = roles::resolve(self.sender_facts(&msg.sender).await);
         let facts_us = msg.received.elapsed().as_micros();
+        let lookups = self.lookups(msg).await;
+        let bot = config.bot_user_id();
         let inv = Invocation {
             sender: msg.sender.as_str(),
             role,
@@ -113,9 +238,16 @@ impl Worker {
             purpose,
             event_id: msg.event_id.as_str(),
             encrypted: msg.encrypted,
+            reply_to: msg.reply_to.as_ref().map(|e| e.as_str()),
+            now_ms: self.clock.now_ms(),
             locale: config.locale,
             prefix: &config.command_prefix,
             layout: &self.setup.layout,
+            bot: bot.as_str(),
+            store: &self.store,
+            sealer: &self.sealer,
+            directory: &self.directory,
+            lookups: &lookups,
         };
         let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
             return;
@@ -124,14 +256,44 @@ impl Worker {
         self.metrics.command(name, dispatched.outcome.as_str());
         // Room and event IDs only: message content may come from an encrypted room.
         tracing::info!(room = %msg.room_id, event = %msg.event_id, command = name, outcome = dispatched.outcome.as_str(), "command");
-        for effect in &dispatched.effects {
-            if let Err(e) = self.executor.execute(effect).await {
-                tracing::error!(room = %msg.room_id, event = %msg.event_id, error = %e, "effect not carried out");
-            }
-        }
+        self.execute_all(&dispatched.effects, name).await;
         let total = msg.received.elapsed();
         self.metrics.observe_command_latency(total);
         tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
+    }
+
+    /// What the command needs from the homeserver before it can run: the
+    /// message it points at and the role of the user it names.
+    async fn lookups(&self, msg: &Incoming) -> Lookups {
+        let wanted = commands::wanted(
+            &msg.body,
+            &self.setup.config.command_prefix,
+            msg.room_id.as_str(),
+            msg.reply_to.as_ref().map(|e| e.as_str()),
+        );
+        let mut lookups = Lookups::default();
+        if let Some((room, event_id)) = wanted.event
+            && let Some(room_id) = self.directory.resolve(&room)
+        {
+            match self.api.event(&room_id, &event_id).await {
+                Ok(Some(ev)) => {
+                    let clear_text = ev["type"] == "m.room.message";
+                    lookups.event = ev["sender"].as_str().map(|sender| Referenced {
+                        room_id: room_id.clone(),
+                        event_id: event_id.clone(),
+                        sender: sender.to_string(),
+                        body: ev["content"]["body"].as_str().filter(|_| clear_text).map(str::to_string),
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot fetch a referenced event"),
+            }
+        }
+        if let Some(user) = wanted.user.and_then(|u| UserId::parse(u).ok()) {
+            let role: Role = roles::resolve(self.sender_facts(&user).await);
+            lookups.user_role = Some(role);
+        }
+        lookups
     }
 
     /// Role facts from the Space's room state as synced.
@@ -156,16 +318,14 @@ impl Worker {
     }
 }
 
-/// Room ID → purpose for every room of the layout (rooms dropped from the
-/// layout are no longer served).
-pub fn room_purposes(
-    store: &Store,
-    layout: &crate::config::layout::Layout,
-) -> Result<HashMap<String, Purpose>, crate::store::StoreError> {
-    Ok(store
-        .rooms
-        .entries()?
-        .into_iter()
-        .filter_map(|(key, r)| layout.room(&key).map(|spec| (r.room_id, spec.purpose)))
-        .collect())
+#[cfg(test)]
+mod tests {
+    use super::strip_reply_fallback;
+
+    #[test]
+    fn reply_fallbacks_are_removed() {
+        assert_eq!(strip_reply_fallback("> <@a:x> hello\n> more\n\n!report -- spam"), "!report -- spam");
+        assert_eq!(strip_reply_fallback("!report -- spam"), "!report -- spam");
+        assert_eq!(strip_reply_fallback("> quote only"), "> quote only");
+    }
 }

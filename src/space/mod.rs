@@ -6,6 +6,7 @@
 //! sends the changes.
 
 pub mod desired;
+pub mod directory;
 pub mod plan;
 
 use desired::{Deployment, Node};

@@ -304,7 +304,8 @@ mod tests {
         let mut observed = Observed::default();
         let first = plan(&layout, &dep(), &observed);
         let creates = first.iter().filter(|c| matches!(c, Change::Create { .. })).count();
-        assert_eq!(creates, 1 + 5 + 14);
+        // The founding channel list (14 rooms) plus the policy room.
+        assert_eq!(creates, 1 + 5 + 15);
         let invites: Vec<_> = first
             .iter()
             .filter_map(|c| match c {

@@ -26,6 +26,9 @@ pub struct AuditEntry {
 #[derive(Clone)]
 pub struct AuditLog {
     pub(super) tree: sled::Tree,
+    /// Cause key (event ID and index) → sequence number, so an event handled
+    /// again after a crash does not log its actions twice.
+    pub(super) causes: sled::Tree,
     pub(super) db: sled::Db,
 }
 
@@ -40,6 +43,54 @@ impl AuditLog {
             .compare_and_swap(seq.to_be_bytes(), None as Option<&[u8]>, Some(bytes))?
             .map_err(|_| StoreError::Encode(format!("audit sequence {seq} already used")))?;
         Ok(seq)
+    }
+
+    /// Appends an entry unless one was already appended for `cause`; returns
+    /// the entry as stored (with its sequence number) and whether it is new.
+    /// Both trees change in one sled transaction.
+    pub fn append_once(&self, cause: &str, entry: AuditEntry) -> Result<(AuditEntry, bool), StoreError> {
+        use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        let result = (&self.tree, &self.causes).transaction(|(log, causes)| {
+            if let Some(seq) = causes.get(cause.as_bytes())? {
+                let stored = log.get(seq)?.ok_or_else(|| ConflictableTransactionError::Abort("audit cause without entry".into()))?;
+                let e = serde_json::from_slice(&stored).map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
+                return Ok((e, false));
+            }
+            let mut e = entry.clone();
+            e.seq = log.generate_id()?;
+            let bytes = serde_json::to_vec(&e).map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
+            if log.get(e.seq.to_be_bytes())?.is_some() {
+                return Err(ConflictableTransactionError::Abort(format!("audit sequence {} already used", e.seq)));
+            }
+            log.insert(&e.seq.to_be_bytes(), bytes)?;
+            causes.insert(cause.as_bytes(), &e.seq.to_be_bytes())?;
+            Ok((e, true))
+        });
+        match result {
+            Ok(r) => Ok(r),
+            Err(TransactionError::Abort(reason)) => Err(StoreError::Encode(reason)),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    /// Entries for which `keep` says so, newest first, at most `limit`.
+    pub fn recent(&self, limit: usize, mut keep: impl FnMut(&AuditEntry) -> bool) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut out = Vec::new();
+        for v in self.tree.iter().values().rev() {
+            let e: AuditEntry = serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt {
+                tree: "audit",
+                key: String::new(),
+                reason: e.to_string(),
+            })?;
+            if keep(&e) {
+                out.push(e);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Every entry, oldest first.

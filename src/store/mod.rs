@@ -6,9 +6,11 @@
 //! handled, the audit log. matrix-sdk keeps its own (encrypted) stores beside it.
 
 mod audit;
+mod seal;
 mod tree;
 
 pub use audit::{AuditEntry, AuditLog};
+pub use seal::{SealError, Sealer, Text};
 pub use tree::Tree;
 
 use crate::config::purpose::Purpose;
@@ -81,11 +83,26 @@ impl Store {
             rooms: Tree::open(&db, "rooms")?,
             processed_events: Tree::open(&db, "processed_events")?,
             as_transactions: Tree::open(&db, "as_transactions")?,
-            audit: AuditLog { tree: db.open_tree("audit")?, db: db.clone() },
+            audit: AuditLog { tree: db.open_tree("audit")?, causes: db.open_tree("audit_causes")?, db: db.clone() },
             db,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// A typed tree for a capability's own state (moderation, referrals, ...).
+    pub fn tree<V: Serialize + serde::de::DeserializeOwned>(&self, name: &'static str) -> Result<Tree<V>, StoreError> {
+        Tree::open(&self.db, name)
+    }
+
+    /// The next number of a named counter (1, 2, 3, ...), e.g. case numbers.
+    pub fn next_number(&self, counter: &str) -> Result<u64, StoreError> {
+        let key = format!("counter:{counter}");
+        let next = self.db.update_and_fetch(key.as_bytes(), |old| {
+            let n = old.and_then(|v| <[u8; 8]>::try_from(v).ok()).map(u64::from_be_bytes).unwrap_or(0);
+            Some((n + 1).to_be_bytes().to_vec())
+        })?;
+        Ok(next.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok()).map(u64::from_be_bytes).unwrap_or(1))
     }
 
     pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
@@ -129,15 +146,32 @@ impl Store {
         Ok(self.processed_events.retain(|&at| at >= cutoff)? + self.as_transactions.retain(|&at| at >= cutoff)?)
     }
 
-    /// The whole community state as one JSON document.
+    /// The whole community state as one JSON document: every tree, key →
+    /// value (all values are JSON), and the audit log as a list in order.
     pub fn export(&self) -> Result<serde_json::Value, StoreError> {
-        Ok(serde_json::json!({
-            "schema_version": self.schema_version()?,
-            "rooms": self.rooms.export()?,
-            "processed_events": self.processed_events.export()?,
-            "as_transactions": self.as_transactions.export()?,
-            "audit": self.audit.entries()?,
-        }))
+        let mut doc = serde_json::Map::new();
+        doc.insert("schema_version".into(), serde_json::json!(self.schema_version()?));
+        for name in self.db.tree_names() {
+            let name = String::from_utf8_lossy(&name).into_owned();
+            if name == "audit" || name == "audit_causes" || name.starts_with("__sled") {
+                continue;
+            }
+            let tree = self.db.open_tree(&name)?;
+            let mut map = serde_json::Map::new();
+            for item in tree.iter() {
+                let (k, v) = item?;
+                let key = String::from_utf8_lossy(&k).into_owned();
+                let value = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                    tree: "export",
+                    key: format!("{name}/{key}"),
+                    reason: e.to_string(),
+                })?;
+                map.insert(key, value);
+            }
+            doc.insert(name, serde_json::Value::Object(map));
+        }
+        doc.insert("audit".into(), serde_json::to_value(self.audit.entries()?).map_err(|e| StoreError::Encode(e.to_string()))?);
+        Ok(serde_json::Value::Object(doc))
     }
 }
 

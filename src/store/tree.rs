@@ -33,6 +33,11 @@ impl<V: Serialize + DeserializeOwned> Tree<V> {
         })
     }
 
+    /// The sled tree, for multi-tree transactions.
+    pub(crate) fn raw(&self) -> &sled::Tree {
+        &self.tree
+    }
+
     pub fn get(&self, key: &str) -> Result<Option<V>, StoreError> {
         match self.tree.get(key.as_bytes())? {
             Some(bytes) => Ok(Some(self.decode(key.as_bytes(), &bytes)?)),
@@ -64,15 +69,6 @@ impl<V: Serialize + DeserializeOwned> Tree<V> {
                 Ok((String::from_utf8_lossy(&k).into_owned(), self.decode(&k, &v)?))
             })
             .collect()
-    }
-
-    /// Every entry as one JSON object, key → value, for `fedisec export`.
-    pub fn export(&self) -> Result<serde_json::Value, StoreError> {
-        let mut map = serde_json::Map::new();
-        for (k, v) in self.entries()? {
-            map.insert(k, serde_json::to_value(v).map_err(|e| StoreError::Encode(e.to_string()))?);
-        }
-        Ok(serde_json::Value::Object(map))
     }
 
     pub fn len(&self) -> usize {

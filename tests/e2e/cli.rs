@@ -60,7 +60,7 @@ pub fn registration_keeps_tokens_and_prints_homeserver_lines() -> Result<(), Fai
 
     let out = cli(&["check"], &config);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("設定に問題はありません(カテゴリ 5、ルーム 14)"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("設定に問題はありません(カテゴリ 5、ルーム 15)"), "{}", stdout(&out));
     Ok(())
 }
 

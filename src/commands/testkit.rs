@@ -1,0 +1,88 @@
+//! A community in memory for unit tests of command handlers: a temporary
+//! store, a layout, a room directory, and invocations built from them.
+
+use super::{Invocation, Lookups, dispatch::Dispatched};
+use crate::config::layout::{DEFAULT_LAYOUT, Layout};
+use crate::config::purpose::Purpose;
+use crate::i18n::Locale;
+use crate::roles::Role;
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store};
+use std::path::Path;
+
+pub const MODS: &str = "!mods:x";
+pub const LOUNGE: &str = "!lounge:x";
+pub const LOG: &str = "!log:x";
+pub const POLICY: &str = "!policy:x";
+pub const NEWS: &str = "!ann:x";
+
+pub struct Kit {
+    pub store: Store,
+    pub sealer: Sealer,
+    pub layout: Layout,
+    pub directory: Directory,
+    pub locale: Locale,
+    pub now_ms: u64,
+}
+
+/// One message to dispatch.
+pub struct Msg<'a> {
+    pub sender: &'a str,
+    pub role: Role,
+    pub room: &'a str,
+    pub event: &'a str,
+    pub body: &'a str,
+    pub reply_to: Option<&'a str>,
+    pub lookups: Lookups,
+}
+
+impl<'a> Msg<'a> {
+    pub fn new(sender: &'a str, role: Role, room: &'a str, event: &'a str, body: &'a str) -> Msg<'a> {
+        Msg { sender, role, room, event, body, reply_to: None, lookups: Lookups::default() }
+    }
+}
+
+impl Kit {
+    pub fn new() -> Kit {
+        Kit {
+            store: Store::temporary().unwrap(),
+            sealer: Sealer::random(),
+            layout: Layout::parse(Path::new("r"), DEFAULT_LAYOUT, "f_", &|_| true, "").unwrap(),
+            directory: Directory::from_rooms(
+                "!space:x",
+                &[
+                    (MODS, Purpose::Moderators, false),
+                    (LOUNGE, Purpose::Lounge, false),
+                    (LOG, Purpose::LogShare, true),
+                    (POLICY, Purpose::Policy, false),
+                    (NEWS, Purpose::Announcements, false),
+                ],
+            ),
+            locale: Locale::Ja,
+            now_ms: 1_700_000_000_000,
+        }
+    }
+
+    pub fn send(&self, m: &Msg<'_>) -> Option<Dispatched> {
+        let purpose = self.directory.purpose_of(m.room);
+        let inv = Invocation {
+            sender: m.sender,
+            role: m.role,
+            room_id: m.room,
+            purpose,
+            event_id: m.event,
+            encrypted: m.room == LOG || m.room.starts_with("!dm"),
+            reply_to: m.reply_to,
+            now_ms: self.now_ms,
+            locale: self.locale,
+            prefix: "!",
+            layout: &self.layout,
+            bot: "@bot:x",
+            store: &self.store,
+            sealer: &self.sealer,
+            directory: &self.directory,
+            lookups: &m.lookups,
+        };
+        super::dispatch(&inv, m.body)
+    }
+}

@@ -1,0 +1,85 @@
+//! Putting an action on the record: the append-only audit log, and a post
+//! in the moderators room so the record is public among moderators.
+
+use crate::commands::Invocation;
+use crate::config::purpose::Purpose;
+use crate::effects::{Effect, Provenance, txn_id};
+use crate::i18n::{self, Locale};
+use crate::space::directory::Directory;
+use crate::store::{AuditEntry, Store, StoreError};
+
+/// One action to record.
+pub struct Record<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: Option<String>,
+    pub reason: Option<String>,
+    pub case: Option<u64>,
+}
+
+/// Where and when actions are recorded.
+pub struct Recorder<'a> {
+    pub store: &'a Store,
+    pub dir: &'a Directory,
+    pub locale: Locale,
+    pub now_ms: u64,
+}
+
+impl Recorder<'_> {
+    /// Appends the entry once per `(cause, slot)` and returns the moderators
+    /// room post (the same post, with the same transaction ID, when the cause
+    /// is handled again). `post: false` records without posting, for actions
+    /// whose own notice already reached the moderators room.
+    pub fn record(&self, cause: &str, slot: &str, rec: Record<'_>, post: bool) -> Result<Option<Effect>, StoreError> {
+        record_at(self, cause, slot, rec, post)
+    }
+}
+
+fn record_at(r: &Recorder<'_>, cause: &str, slot: &str, rec: Record<'_>, post: bool) -> Result<Option<Effect>, StoreError> {
+    let (store, dir, locale) = (r.store, r.dir, r.locale);
+    let entry = AuditEntry {
+        seq: 0,
+        at_ms: r.now_ms,
+        actor: rec.actor.to_string(),
+        action: rec.action.to_string(),
+        target: rec.target,
+        reason: rec.reason,
+        case: rec.case,
+    };
+    let (stored, _) = store.audit.append_once(&format!("{cause}\u{0}{slot}"), entry)?;
+    let Some(mods) = dir.room_for(Purpose::Moderators).filter(|_| post) else {
+        return Ok(None);
+    };
+    Ok(Some(Effect::Notice {
+        room_id: mods.to_string(),
+        mentions: Vec::new(),
+        reply: i18n::audit_post(locale, &stored),
+        // Audit entries hold IDs and reasons typed in unencrypted rooms only.
+        provenance: Provenance::clear(mods),
+        txn_id: txn_id(cause, &format!("audit:{slot}")),
+    }))
+}
+
+/// Records an action caused by a command.
+pub fn record(inv: &Invocation<'_>, slot: &str, rec: Record<'_>) -> Result<Option<Effect>, StoreError> {
+    recorder(inv).record(inv.event_id, slot, rec, true)
+}
+
+pub fn recorder<'a>(inv: &Invocation<'a>) -> Recorder<'a> {
+    Recorder { store: inv.store, dir: inv.directory, locale: inv.locale, now_ms: inv.now_ms }
+}
+
+/// Records a refused attempt at a moderator command.
+pub fn refused(inv: &Invocation<'_>, command: &str) -> Result<Option<Effect>, StoreError> {
+    record(
+        inv,
+        "refused",
+        Record {
+            actor: inv.sender,
+            action: "command.refused",
+            target: Some(format!("{}{command}", inv.prefix)),
+            reason: Some(format!("role {:?}", inv.role).to_lowercase()),
+            case: None,
+        },
+    )
+}
