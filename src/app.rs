@@ -94,6 +94,10 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
     let space_id =
         matrix_sdk::ruma::OwnedRoomId::try_from(report.space_id.as_str()).context("the Space has no valid room ID")?;
+    if report.created > 0 {
+        // Learn the rooms just created before posting in them.
+        client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("sync after building the Space failed")?;
+    }
     let directory = Directory::build(&store, &setup.layout, config.server_name.as_str())?;
     let executor = Executor::new(client.clone(), api.clone(), &store, metrics.clone())?;
     if report.created + report.changed + report.invited > 0

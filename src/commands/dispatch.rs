@@ -62,7 +62,8 @@ pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
             (spec(p.command.name()).map(|s| s.name), outcome, handled)
         }
     };
-    let mut effects = Vec::with_capacity(handled.effects.len() + 1);
+    // The answer comes last: when a moderator reads "done", it is done.
+    let mut effects = handled.effects;
     if let Some(reply) = handled.reply {
         effects.push(Effect::Reply {
             room_id: inv.room_id.to_string(),
@@ -73,7 +74,6 @@ pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
             txn_id: inv.txn("reply"),
         });
     }
-    effects.extend(handled.effects);
     Some(Dispatched { command, outcome, effects })
 }
 
@@ -82,11 +82,8 @@ fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
     let Some(s) = spec(cmd.name()) else {
         return (Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, cmd.name())));
     };
-    if !s.scope.allows(inv.purpose) {
-        let rooms: Vec<String> =
-            inv.layout.rooms().filter(|r| s.scope.allows(Some(r.purpose))).map(|r| r.name.clone()).collect();
-        return (Outcome::Refused, Handled::reply(i18n::wrong_room(inv.locale, inv.prefix, s.name, &rooms)));
-    }
+    // The role first: someone who may not use a command anyway need not
+    // learn where it works, and their attempt is what goes on the record.
     if inv.role < s.role {
         let role = i18n::role_name(inv.locale, s.role);
         let mut handled = Handled::reply(i18n::not_permitted(inv.locale, inv.prefix, s.name, role));
@@ -98,6 +95,11 @@ fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
             }
         }
         return (Outcome::Refused, handled);
+    }
+    if !s.scope.allows(inv.purpose) {
+        let rooms: Vec<String> =
+            inv.layout.rooms().filter(|r| s.scope.allows(Some(r.purpose))).map(|r| r.name.clone()).collect();
+        return (Outcome::Refused, Handled::reply(i18n::wrong_room(inv.locale, inv.prefix, s.name, &rooms)));
     }
     match run(inv, cmd, p.text.as_deref().unwrap_or_default()) {
         Ok(h) => (Outcome::Ran, h),
@@ -181,7 +183,7 @@ mod tests {
     }
 
     fn reply_of(d: &Dispatched) -> &Reply {
-        match &d.effects[0] {
+        match d.effects.last().expect("an answer") {
             Effect::Reply { reply, .. } => reply,
             other => panic!("not a reply: {other:?}"),
         }

@@ -13,6 +13,7 @@ mod appservice_api;
 mod cli;
 mod commands;
 mod encrypted;
+mod moderation;
 mod restart;
 mod space;
 
@@ -34,6 +35,11 @@ const HS_TESTS: &[(&str, HsTest)] = &[
         appservice_api::hs_token_is_checked_and_transactions_are_idempotent,
     ),
     ("restart::keeps_device_and_acts_on_each_event_once", restart::keeps_device_and_acts_on_each_event_once),
+    ("moderation::report_ban_policy_refusals_and_audit", moderation::report_ban_policy_refusals_and_audit),
+    (
+        "moderation::timed_mute_is_lifted_on_time_and_across_restart",
+        moderation::timed_mute_is_lifted_on_time_and_across_restart,
+    ),
 ];
 
 const PLAIN_TESTS: &[(&str, PlainTest)] = &[

@@ -13,6 +13,11 @@ pub struct Bot {
 impl Bot {
     /// Starts `fedisec run` and waits until `/health` says it is ready.
     pub fn start(slot: &Slot) -> Result<Bot, String> {
+        Bot::start_with_env(slot, &[])
+    }
+
+    /// Starts the bot with extra environment variables, e.g. a clock offset.
+    pub fn start_with_env(slot: &Slot, env: &[(&str, &str)]) -> Result<Bot, String> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -29,6 +34,7 @@ impl Bot {
                             .into()
                     }),
                 )
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(log),
         )

@@ -131,6 +131,39 @@ impl Member {
             .event_id
     }
 
+    /// Sends a text message as a reply to `to`.
+    pub async fn send_reply(&self, room: &Room, to: &OwnedEventId, text: &str) -> OwnedEventId {
+        use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
+        let mut content = RoomMessageEventContent::text_plain(text);
+        content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(to.clone()))));
+        room.send(content).await.unwrap_or_else(|e| panic!("send reply: {e}")).response.event_id
+    }
+
+    /// Sends a text message; the homeserver's refusal is returned, not a panic.
+    pub async fn try_send_text(&self, room: &Room, text: &str) -> Result<OwnedEventId, String> {
+        room.send(RoomMessageEventContent::text_plain(text)).await.map(|r| r.response.event_id).map_err(|e| e.to_string())
+    }
+
+    /// Invites `user` to a room.
+    pub async fn invite(&self, room: &Room, user: &str) {
+        let user = matrix_sdk::ruma::UserId::parse(user).expect("valid user id");
+        room.invite_user_by_id(&user).await.unwrap_or_else(|e| panic!("invite {user}: {e}"));
+    }
+
+    /// Waits for an invitation to a room not in `known`, joins it, and
+    /// returns it (e.g. the direct chat the bot opens).
+    pub async fn accept_new_invite(&self, known: &[OwnedRoomId]) -> Room {
+        for _ in 0..600 {
+            if let Some(room) = self.client.invited_rooms().into_iter().find(|r| !known.iter().any(|k| k == r.room_id())) {
+                let id = room.room_id().to_owned();
+                room.join().await.unwrap_or_else(|e| panic!("join {id}: {e}"));
+                return self.joined(&id).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} got no new invitation", self.user_id)
+    }
+
     /// Waits for a message matching `pred`; others are kept for later waits.
     pub async fn wait_for(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Seen) -> bool) -> Seen {
         if let Some(i) = self.backlog.iter().position(&pred) {
