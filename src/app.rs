@@ -8,13 +8,13 @@
 use crate::appservice::{self, AsState};
 use crate::clock::{Clock, now_ms};
 use crate::config::Setup;
+use crate::config::purpose::Purpose;
+use crate::effects::{Effect, Provenance, txn_id};
 use crate::matrix::as_api::AsApi;
 use crate::matrix::executor::Executor;
 use crate::matrix::intake::{self, Worker};
 use crate::matrix::{session, space_sync};
 use crate::metrics::Metrics;
-use crate::config::purpose::Purpose;
-use crate::effects::{Effect, Provenance, txn_id};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
 use anyhow::Context;
@@ -96,7 +96,10 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         matrix_sdk::ruma::OwnedRoomId::try_from(report.space_id.as_str()).context("the Space has no valid room ID")?;
     if report.created > 0 {
         // Learn the rooms just created before posting in them.
-        client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("sync after building the Space failed")?;
+        client
+            .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+            .await
+            .context("sync after building the Space failed")?;
     }
     let directory = Directory::build(&store, &setup.layout, config.server_name.as_str())?;
     let executor = Executor::new(client.clone(), api.clone(), &store, metrics.clone())?;

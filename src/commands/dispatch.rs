@@ -162,9 +162,10 @@ pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -
             };
             Wanted { event, user: None }
         }
-        Command::Warn { user, .. } | Command::Mute { user, .. } | Command::Kick { user, .. } | Command::Ban { user, .. } => {
-            Wanted { event: None, user: target::user(user) }
-        }
+        Command::Warn { user, .. }
+        | Command::Mute { user, .. }
+        | Command::Kick { user, .. }
+        | Command::Ban { user, .. } => Wanted { event: None, user: target::user(user) },
         Command::Assign { moderator: Some(m), .. } => Wanted { event: None, user: target::user(m) },
         _ => Wanted::default(),
     }

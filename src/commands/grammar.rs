@@ -271,7 +271,17 @@ mod tests {
 
     #[test]
     fn hostile_input_never_panics() {
-        for body in ["!\u{0}", "!ping \u{202e}", "!help --", "!help -h", "!help --help", "!ping --version", "!a\"b'c", "!ban --", "!report ----"] {
+        for body in [
+            "!\u{0}",
+            "!ping \u{202e}",
+            "!help --",
+            "!help -h",
+            "!help --help",
+            "!ping --version",
+            "!a\"b'c",
+            "!ban --",
+            "!report ----",
+        ] {
             let _ = parse(body, "!");
         }
         let long = format!("!help {}", "x".repeat(100_000));

@@ -144,7 +144,10 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec {
         name: "mute",
         usage: ("mute @ユーザー [30m|2h|7d] [--case 番号] -- 理由", "mute @user [30m|2h|7d] [--case number] -- reason"),
-        summary: ("スペースの全ルームで発言できなくします(期間指定可)", "silence a user in every room of the Space, optionally for a time"),
+        summary: (
+            "スペースの全ルームで発言できなくします(期間指定可)",
+            "silence a user in every room of the Space, optionally for a time",
+        ),
         role: Role::Moderator,
         scope: MODERATORS,
     },

@@ -16,15 +16,21 @@ fn pick(locale: Locale, ja: String, en: String) -> Reply {
 pub fn report_needs_target(locale: Locale, prefix: &str) -> Reply {
     pick(
         locale,
-        format!("報告の対象が分かりません。報告したいメッセージに返信して「{prefix}report -- 理由」と送るか、メッセージのリンクか @ユーザー:サーバー を指定してください。"),
-        format!("What do you want to report? Reply to the message with \"{prefix}report -- reason\", or give a message link or @user:server."),
+        format!(
+            "報告の対象が分かりません。報告したいメッセージに返信して「{prefix}report -- 理由」と送るか、メッセージのリンクか @ユーザー:サーバー を指定してください。"
+        ),
+        format!(
+            "What do you want to report? Reply to the message with \"{prefix}report -- reason\", or give a message link or @user:server."
+        ),
     )
 }
 
 pub fn bad_target(locale: Locale, text: &str) -> Reply {
     pick(
         locale,
-        format!("「{text}」はユーザーID(@名前:サーバー)でもメッセージのリンク(https://matrix.to/#/...)でもありません。"),
+        format!(
+            "「{text}」はユーザーID(@名前:サーバー)でもメッセージのリンク(https://matrix.to/#/...)でもありません。"
+        ),
         format!("\"{text}\" is neither a user ID (@name:server) nor a message link (https://matrix.to/#/...)."),
     )
 }
@@ -61,8 +67,12 @@ pub fn cannot_report_self(locale: Locale) -> Reply {
 pub fn report_received(locale: Locale, number: u64) -> Reply {
     pick(
         locale,
-        format!("報告を受け付けました(ケース #{number})。モデレーターが事実を確認して対応します。報告した人の名前は相手に知らされません。元の部屋のコマンドは削除しました。"),
-        format!("Your report was received (case #{number}). The moderators will establish the facts and act. The reported person is not told who reported. Your command was removed from the room."),
+        format!(
+            "報告を受け付けました(ケース #{number})。モデレーターが事実を確認して対応します。報告した人の名前は相手に知らされません。元の部屋のコマンドは削除しました。"
+        ),
+        format!(
+            "Your report was received (case #{number}). The moderators will establish the facts and act. The reported person is not told who reported. Your command was removed from the room."
+        ),
     )
 }
 
@@ -100,7 +110,10 @@ pub fn case_post(
     } else if case.event.is_some() {
         lines.push(
             locale
-                .pick("内容: 暗号化された部屋のメッセージのため転記しません。", "Text: not copied (from an encrypted room).")
+                .pick(
+                    "内容: 暗号化された部屋のメッセージのため転記しません。",
+                    "Text: not copied (from an encrypted room).",
+                )
                 .into(),
         );
     }
@@ -269,7 +282,14 @@ pub fn bad_duration(locale: Locale, text: &str) -> Reply {
     )
 }
 
-pub fn sanction_done(locale: Locale, kind: Kind, user: &str, rooms: usize, until_ms: Option<u64>, cases: &[u64]) -> Reply {
+pub fn sanction_done(
+    locale: Locale,
+    kind: Kind,
+    user: &str,
+    rooms: usize,
+    until_ms: Option<u64>,
+    cases: &[u64],
+) -> Reply {
     let k = kind_name(locale, kind);
     let until = until_ms.map(jst);
     let cases: Vec<String> = cases.iter().map(|c| format!("#{c}")).collect();
@@ -283,7 +303,9 @@ pub fn sanction_done(locale: Locale, kind: Kind, user: &str, rooms: usize, until
         (format!(" ケース {} に記録しました。", cases.join(", ")), format!(" Recorded in case {}.", cases.join(", ")))
     };
     match kind {
-        Kind::Warn => pick(locale, format!("{user} に警告を送りました。{ja_cases}"), format!("Warned {user}.{en_cases}")),
+        Kind::Warn => {
+            pick(locale, format!("{user} に警告を送りました。{ja_cases}"), format!("Warned {user}.{en_cases}"))
+        }
         _ => pick(
             locale,
             format!("{user} を{k}しました{ja_until}。対象ルーム {rooms} 件。{ja_cases}"),
@@ -300,8 +322,12 @@ pub fn lifted(locale: Locale, kind: Kind, user: &str) -> Reply {
 pub fn warn_dm(locale: Locale, reason: &str) -> Reply {
     pick(
         locale,
-        format!("⚠️ モデレーターからの警告です。\n理由: {reason}\nコミュニティのルールを確認してください。質問があればこのDMに返信するか、モデレーターに連絡してください。"),
-        format!("⚠️ A warning from the moderators.\nReason: {reason}\nPlease review the community rules. Reply here or contact a moderator with questions."),
+        format!(
+            "⚠️ モデレーターからの警告です。\n理由: {reason}\nコミュニティのルールを確認してください。質問があればこのDMに返信するか、モデレーターに連絡してください。"
+        ),
+        format!(
+            "⚠️ A warning from the moderators.\nReason: {reason}\nPlease review the community rules. Reply here or contact a moderator with questions."
+        ),
     )
 }
 
@@ -328,7 +354,9 @@ pub fn unmute_dm(locale: Locale) -> Reply {
 pub fn bad_link(locale: Locale, text: &str) -> Reply {
     pick(
         locale,
-        format!("「{text}」はメッセージのリンクではありません。Element の「リンクをコピー」で得られる https://matrix.to/#/... を指定してください。"),
+        format!(
+            "「{text}」はメッセージのリンクではありません。Element の「リンクをコピー」で得られる https://matrix.to/#/... を指定してください。"
+        ),
         format!("\"{text}\" is not a message link. Use the https://matrix.to/#/... link from Element's \"Copy link\"."),
     )
 }
@@ -344,7 +372,11 @@ pub fn announcement(locale: Locale, author: &str, text: &str) -> Reply {
     };
     Reply {
         plain: format!("{head}\n\n{text}"),
-        html: format!("<p><strong>{}</strong></p><p>{}</p>", escape_html(&head), escape_html(text).replace('\n', "<br>")),
+        html: format!(
+            "<p><strong>{}</strong></p><p>{}</p>",
+            escape_html(&head),
+            escape_html(text).replace('\n', "<br>")
+        ),
     }
 }
 

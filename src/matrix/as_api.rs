@@ -145,8 +145,16 @@ impl AsApi {
     }
 
     /// One state event's content, or `None` when the room has no such event.
-    pub async fn state_event(&self, room_id: &str, event_type: &str, state_key: &str) -> Result<Option<Value>, ApiError> {
-        match self.call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "state", event_type, state_key], None).await {
+    pub async fn state_event(
+        &self,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+    ) -> Result<Option<Value>, ApiError> {
+        match self
+            .call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "state", event_type, state_key], None)
+            .await
+        {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.errcode() == Some("M_NOT_FOUND") => Ok(None),
             Err(e) => Err(e),
@@ -163,7 +171,13 @@ impl AsApi {
     }
 
     /// `kick`, `ban` or `unban` a user in a room.
-    pub async fn membership(&self, room_id: &str, action: &str, user_id: &str, reason: Option<&str>) -> Result<(), ApiError> {
+    pub async fn membership(
+        &self,
+        room_id: &str,
+        action: &str,
+        user_id: &str,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
         let mut body = json!({ "user_id": user_id });
         if let Some(r) = reason {
             body["reason"] = json!(r);

@@ -99,7 +99,8 @@ impl Executor {
                 let room = self.room(room_id)?;
                 self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
                 let mut content = notice(reply);
-                let users: Vec<OwnedUserId> = mentions.iter().filter_map(|u| OwnedUserId::try_from(u.as_str()).ok()).collect();
+                let users: Vec<OwnedUserId> =
+                    mentions.iter().filter_map(|u| OwnedUserId::try_from(u.as_str()).ok()).collect();
                 content.mentions = Some(Mentions::with_user_ids(users));
                 send(&room, content, txn_id).await
             }
@@ -112,7 +113,8 @@ impl Executor {
                 // Redaction reasons are readable by the server and every member.
                 self.guard(effect, room_id, false)?;
                 let room = self.room(room_id)?;
-                let event_id = OwnedEventId::try_from(event_id.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
+                let event_id =
+                    OwnedEventId::try_from(event_id.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
                 room.redact(&event_id, reason.as_deref(), Some(OwnedTransactionId::from(txn_id.as_str())))
                     .await
                     .map_err(|e| ExecError::Send(e.to_string()))?;

@@ -114,7 +114,9 @@ pub fn install_invites(client: &Client, space_id: OwnedRoomId) {
             let direct = ev.content.is_direct == Some(true);
             let result = if from_member && direct { room.join().await } else { room.leave().await };
             match result {
-                Ok(()) => tracing::info!(room = %room.room_id(), joined = from_member && direct, "answered an invitation"),
+                Ok(()) => {
+                    tracing::info!(room = %room.room_id(), joined = from_member && direct, "answered an invitation")
+                }
                 Err(e) => tracing::warn!(room = %room.room_id(), error = %e, "cannot answer an invitation"),
             }
         }
@@ -155,7 +157,12 @@ impl Worker {
     }
 
     fn recorder(&self) -> Recorder<'_> {
-        Recorder { store: &self.store, dir: &self.directory, locale: self.setup.config.locale, now_ms: self.clock.now_ms() }
+        Recorder {
+            store: &self.store,
+            dir: &self.directory,
+            locale: self.setup.config.locale,
+            now_ms: self.clock.now_ms(),
+        }
     }
 
     async fn expire_due(&self) {

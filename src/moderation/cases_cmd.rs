@@ -95,8 +95,8 @@ pub fn close(inv: &Invocation<'_>, n: u64, state: CaseState, note: &str) -> Resu
     let cases = Cases::open(inv.store)?;
     let mut case = load(inv, &cases, n)?;
     // Handled again after a restart: this very note is already there.
-    let again = case.notes.iter().any(|x| x.by == inv.sender && x.text == note && x.at_ms <= inv.now_ms)
-        && case.state == state;
+    let again =
+        case.notes.iter().any(|x| x.by == inv.sender && x.text == note && x.at_ms <= inv.now_ms) && case.state == state;
     if case.state != CaseState::Open && !again {
         return Err(Failure::Refused(i18n::case_closed(inv.locale, n, case.state)));
     }
@@ -110,7 +110,13 @@ pub fn close(inv: &Invocation<'_>, n: u64, state: CaseState, note: &str) -> Resu
     let post = record(
         inv,
         "close",
-        Record { actor: inv.sender, action, target: Some(case.subject.clone()), reason: Some(note.into()), case: Some(n) },
+        Record {
+            actor: inv.sender,
+            action,
+            target: Some(case.subject.clone()),
+            reason: Some(note.into()),
+            case: Some(n),
+        },
     )?;
     Ok(Handled {
         reply: Some(i18n::case_updated(inv.locale, n, &i18n::closed_as(inv.locale, state))),

@@ -23,7 +23,13 @@ pub fn announce(inv: &Invocation<'_>, text: &str) -> Result<Handled, Failure> {
     effects.extend(record(
         inv,
         "announce",
-        Record { actor: inv.sender, action: "announce", target: Some(room.to_string()), reason: Some(summary), case: None },
+        Record {
+            actor: inv.sender,
+            action: "announce",
+            target: Some(room.to_string()),
+            reason: Some(summary),
+            case: None,
+        },
     )?);
     Ok(Handled { reply: Some(i18n::announced(inv.locale)), effects })
 }

@@ -22,6 +22,8 @@ pub mod sanction;
 mod sanction_cmd;
 pub mod scheduler;
 pub mod target;
+#[cfg(test)]
+mod tests;
 
 pub use cases_cmd::{assign, case, cases, close};
 pub use misc_cmd::{announce, audit};

@@ -35,7 +35,13 @@ impl Recorder<'_> {
     }
 }
 
-fn record_at(r: &Recorder<'_>, cause: &str, slot: &str, rec: Record<'_>, post: bool) -> Result<Option<Effect>, StoreError> {
+fn record_at(
+    r: &Recorder<'_>,
+    cause: &str,
+    slot: &str,
+    rec: Record<'_>,
+    post: bool,
+) -> Result<Option<Effect>, StoreError> {
     let (store, dir, locale) = (r.store, r.dir, r.locale);
     let entry = AuditEntry {
         seq: 0,

@@ -33,7 +33,8 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
     let (subject, event, quote) = match target {
         Target::User(u) => (u, None, None),
         Target::Message(link) => {
-            let Some(room_id) = inv.directory.resolve(&link.room).filter(|r| inv.directory.contains(r) || r == inv.room_id)
+            let Some(room_id) =
+                inv.directory.resolve(&link.room).filter(|r| inv.directory.contains(r) || r == inv.room_id)
             else {
                 return refuse(i18n::not_a_space_room(inv.locale));
             };
@@ -111,7 +112,13 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
     recorder(inv).record(
         inv.event_id,
         "report",
-        Record { actor: inv.sender, action, target: Some(subject.clone()), reason: audit_reason, case: Some(case.number) },
+        Record {
+            actor: inv.sender,
+            action,
+            target: Some(subject.clone()),
+            reason: audit_reason,
+            case: Some(case.number),
+        },
         false,
     )?;
     let confirmation = i18n::report_received(inv.locale, case.number);

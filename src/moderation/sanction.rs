@@ -148,7 +148,14 @@ impl Sanctions {
 
 /// The effects that put a sanction in force, or lift it, in every room of the
 /// Space, plus the ban's entry in the policy room.
-pub fn enforce(kind: Kind, lift: bool, user: &str, reason: &str, dir: &Directory, provenance: &Provenance) -> Vec<Effect> {
+pub fn enforce(
+    kind: Kind,
+    lift: bool,
+    user: &str,
+    reason: &str,
+    dir: &Directory,
+    provenance: &Provenance,
+) -> Vec<Effect> {
     let mut effects = Vec::new();
     let rooms: Vec<&str> = dir.all_rooms().collect();
     for room in rooms {
@@ -235,7 +242,10 @@ mod tests {
 
     #[test]
     fn bans_reach_every_room_and_the_policy_room() {
-        let dir = Directory::from_rooms("!space:x", &[("!mods:x", Purpose::Moderators, false), ("!pol:x", Purpose::Policy, false)]);
+        let dir = Directory::from_rooms(
+            "!space:x",
+            &[("!mods:x", Purpose::Moderators, false), ("!pol:x", Purpose::Policy, false)],
+        );
         let p = Provenance::clear("!mods:x");
         let effects = enforce(Kind::Ban, false, "@u:x", "spam", &dir, &p);
         let bans = effects.iter().filter(|e| matches!(e, Effect::Membership { action: MemberAction::Ban, .. })).count();

@@ -97,12 +97,15 @@ pub fn sanction(
     effects.extend(record(
         inv,
         "sanction",
-        Record { actor: inv.sender, action: &action, target: Some(target), reason: Some(reason.into()), case: case_ref },
+        Record {
+            actor: inv.sender,
+            action: &action,
+            target: Some(target),
+            reason: Some(reason.into()),
+            case: case_ref,
+        },
     )?);
-    Ok(Handled {
-        reply: Some(i18n::sanction_done(inv.locale, kind, &user, rooms, stored.until_ms, &linked)),
-        effects,
-    })
+    Ok(Handled { reply: Some(i18n::sanction_done(inv.locale, kind, &user, rooms, stored.until_ms, &linked)), effects })
 }
 
 /// `!unmute` and `!unban`: lifts what is in force, and in any case restores
@@ -132,7 +135,13 @@ pub fn lift(inv: &Invocation<'_>, kind: Kind, user_arg: &str, reason: Option<&st
     effects.extend(record(
         inv,
         "lift",
-        Record { actor: inv.sender, action: &action, target: Some(user.clone()), reason: reason.map(str::to_string), case: None },
+        Record {
+            actor: inv.sender,
+            action: &action,
+            target: Some(user.clone()),
+            reason: reason.map(str::to_string),
+            case: None,
+        },
     )?);
     Ok(Handled { reply: Some(i18n::lifted(inv.locale, kind, &user)), effects })
 }

@@ -36,7 +36,13 @@ pub fn due(rec: &Recorder<'_>, bot: &str) -> Result<Vec<Expiry>, StoreError> {
         effects.extend(rec.record(
             &cause,
             "expire",
-            Record { actor: bot, action: &action, target: Some(s.user.clone()), reason: None, case: s.cases.first().copied() },
+            Record {
+                actor: bot,
+                action: &action,
+                target: Some(s.user.clone()),
+                reason: None,
+                case: s.cases.first().copied(),
+            },
             true,
         )?);
         out.push(Expiry { key: s.key, effects });
@@ -61,7 +67,8 @@ mod tests {
     #[test]
     fn a_mute_expires_once_with_unmute_everywhere_and_a_record() {
         let store = Store::temporary().unwrap();
-        let dir = Directory::from_rooms("!s:x", &[("!mods:x", Purpose::Moderators, false), ("!l:x", Purpose::Lounge, false)]);
+        let dir =
+            Directory::from_rooms("!s:x", &[("!mods:x", Purpose::Moderators, false), ("!l:x", Purpose::Lounge, false)]);
         Sanctions::open(&store)
             .unwrap()
             .record(Sanction {

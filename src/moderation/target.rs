@@ -87,8 +87,14 @@ mod tests {
 
     #[test]
     fn element_permalinks_parse() {
-        assert_eq!(message_link("https://matrix.to/#/!abc:example.org/$ev1?via=example.org"), link("!abc:example.org", "$ev1"));
-        assert_eq!(message_link("https://matrix.to/#/%23lounge%3Aexample.org/%24ev1"), link("#lounge:example.org", "$ev1"));
+        assert_eq!(
+            message_link("https://matrix.to/#/!abc:example.org/$ev1?via=example.org"),
+            link("!abc:example.org", "$ev1")
+        );
+        assert_eq!(
+            message_link("https://matrix.to/#/%23lounge%3Aexample.org/%24ev1"),
+            link("#lounge:example.org", "$ev1")
+        );
         assert_eq!(message_link("<https://matrix.to/#/#l:x.org/$e>"), link("#l:x.org", "$e"));
         assert_eq!(message_link("matrix:roomid/abc:x.org/e/ev1?via=x.org"), link("!abc:x.org", "$ev1"));
         assert_eq!(message_link("matrix:r/lounge:x.org/e/ev1"), link("#lounge:x.org", "$ev1"));

@@ -63,7 +63,12 @@ impl Directory {
             dir.by_purpose.insert(purpose, id.to_string());
             dir.rooms.insert(
                 id.to_string(),
-                RoomInfo { key: purpose.as_str().into(), purpose: Some(purpose), name: purpose.as_str().into(), encrypted },
+                RoomInfo {
+                    key: purpose.as_str().into(),
+                    purpose: Some(purpose),
+                    name: purpose.as_str().into(),
+                    encrypted,
+                },
             );
         }
         dir

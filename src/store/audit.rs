@@ -53,8 +53,11 @@ impl AuditLog {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let result = (&self.tree, &self.causes).transaction(|(log, causes)| {
             if let Some(seq) = causes.get(cause.as_bytes())? {
-                let stored = log.get(seq)?.ok_or_else(|| ConflictableTransactionError::Abort("audit cause without entry".into()))?;
-                let e = serde_json::from_slice(&stored).map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
+                let stored = log
+                    .get(seq)?
+                    .ok_or_else(|| ConflictableTransactionError::Abort("audit cause without entry".into()))?;
+                let e = serde_json::from_slice(&stored)
+                    .map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
                 return Ok((e, false));
             }
             let mut e = entry.clone();
@@ -75,7 +78,11 @@ impl AuditLog {
     }
 
     /// Entries for which `keep` says so, newest first, at most `limit`.
-    pub fn recent(&self, limit: usize, mut keep: impl FnMut(&AuditEntry) -> bool) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn recent(
+        &self,
+        limit: usize,
+        mut keep: impl FnMut(&AuditEntry) -> bool,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut out = Vec::new();
         for v in self.tree.iter().values().rev() {
             let e: AuditEntry = serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt {

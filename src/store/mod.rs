@@ -170,7 +170,10 @@ impl Store {
             }
             doc.insert(name, serde_json::Value::Object(map));
         }
-        doc.insert("audit".into(), serde_json::to_value(self.audit.entries()?).map_err(|e| StoreError::Encode(e.to_string()))?);
+        doc.insert(
+            "audit".into(),
+            serde_json::to_value(self.audit.entries()?).map_err(|e| StoreError::Encode(e.to_string()))?,
+        );
         Ok(serde_json::Value::Object(doc))
     }
 }

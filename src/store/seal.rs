@@ -91,7 +91,8 @@ impl Sealer {
                 if nonce.len() != 12 {
                     return Err(SealError::Open);
                 }
-                let plain = self.cipher.decrypt(Nonce::from_slice(&nonce), data.as_ref()).map_err(|_| SealError::Open)?;
+                let plain =
+                    self.cipher.decrypt(Nonce::from_slice(&nonce), data.as_ref()).map_err(|_| SealError::Open)?;
                 String::from_utf8(plain).map_err(|_| SealError::Open)
             }
         }

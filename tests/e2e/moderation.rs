@@ -13,9 +13,27 @@ use std::time::{Duration, Instant};
 
 /// Every node of the default layout: the Space, its categories, its rooms.
 const ALL_KEYS: &[&str] = &[
-    "space", "onboarding", "operations", "vulnerability", "incident", "other", "welcome", "introductions",
-    "announcements", "ops", "referrals", "moderators", "policy", "vuln-info", "vuln-consult", "alerts", "log-share",
-    "incident-consult", "knowledge", "news", "lounge",
+    "space",
+    "onboarding",
+    "operations",
+    "vulnerability",
+    "incident",
+    "other",
+    "welcome",
+    "introductions",
+    "announcements",
+    "ops",
+    "referrals",
+    "moderators",
+    "policy",
+    "vuln-info",
+    "vuln-consult",
+    "alerts",
+    "log-share",
+    "incident-consult",
+    "knowledge",
+    "news",
+    "lounge",
 ];
 
 /// A new member: registered, invited into the Space by the admin, joined to `rooms`.
@@ -35,8 +53,10 @@ async fn room_of(m: &Member, slot: &Slot, key: &str) -> OwnedRoomId {
 
 async fn bot_message(m: &mut Member, bot: &str, room: &RoomId, what: &str, contains: &str) -> Seen {
     let (bot, room, contains) = (bot.to_string(), room.to_owned(), contains.to_string());
-    m.wait_for(what, Duration::from_secs(90), move |s| s.sender == bot && s.room_id == room && s.body.contains(&contains))
-        .await
+    m.wait_for(what, Duration::from_secs(90), move |s| {
+        s.sender == bot && s.room_id == room && s.body.contains(&contains)
+    })
+    .await
 }
 
 /// Waits until the homeserver shows `event` redacted.
@@ -74,7 +94,8 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         // A report, as a reply, from a public room.
         let spam = bob.send_text(&bob_lounge, "格安フォロワー販売中 https://spam.example").await;
         let report = alice.send_reply(&alice_lounge, &spam, "!report -- 宣伝目的の投稿です").await;
-        let case = bot_message(&mut admin, &bot_user, mods.room_id(), "the case in the moderators room", "ケース #1").await;
+        let case =
+            bot_message(&mut admin, &bot_user, mods.room_id(), "the case in the moderators room", "ケース #1").await;
         assert!(case.body.contains(&bob.user_id), "{}", case.body);
         assert!(case.body.contains(&alice.user_id), "{}", case.body);
         assert!(case.body.contains("宣伝目的の投稿です"), "{}", case.body);
@@ -88,15 +109,28 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         assert!(dm.encryption_state().is_encrypted(), "the bot's DM is end-to-end encrypted");
 
         // A second report of the same message joins the case.
-        let again = alice.send_text(&alice_lounge, &format!("!report https://matrix.to/#/{}/{spam} -- 再送", lounge.room_id())).await;
+        let again = alice
+            .send_text(&alice_lounge, &format!("!report https://matrix.to/#/{}/{spam} -- 再送", lounge.room_id()))
+            .await;
         bot_message(&mut admin, &bot_user, mods.room_id(), "the further report", "ケース #1 に追加の報告").await;
         wait_redacted(&admin, lounge.room_id(), &again).await;
 
         // Every moderator command, tried by a member: refused, and on the record.
         let attempts = [
-            "!cases", "!case 1", "!assign 1", "!resolve 1 -- x", "!dismiss 1 -- x", "!warn @x:localhost -- x",
-            "!mute @x:localhost 1h -- x", "!unmute @x:localhost", "!kick @x:localhost -- x", "!ban @x:localhost -- x",
-            "!unban @x:localhost", "!redact https://matrix.to/#/!a:localhost/$b", "!announce x", "!audit",
+            "!cases",
+            "!case 1",
+            "!assign 1",
+            "!resolve 1 -- x",
+            "!dismiss 1 -- x",
+            "!warn @x:localhost -- x",
+            "!mute @x:localhost 1h -- x",
+            "!unmute @x:localhost",
+            "!kick @x:localhost -- x",
+            "!ban @x:localhost -- x",
+            "!unban @x:localhost",
+            "!redact https://matrix.to/#/!a:localhost/$b",
+            "!announce x",
+            "!audit",
         ];
         for attempt in attempts {
             let ev = alice.send_text(&alice_lounge, attempt).await;
@@ -105,7 +139,14 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         }
         for attempt in attempts {
             let name = attempt.split_whitespace().next().unwrap_or_default();
-            bot_message(&mut admin, &bot_user, mods.room_id(), "a refused attempt on the record", &format!("command.refused → {name}")).await;
+            bot_message(
+                &mut admin,
+                &bot_user,
+                mods.room_id(),
+                "a refused attempt on the record",
+                &format!("command.refused → {name}"),
+            )
+            .await;
         }
 
         // Moderators and the bot itself cannot be sanctioned.
@@ -138,7 +179,8 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
 
         let ev = admin.send_text(&mods, "!announce 明日 21時からメンテナンスします").await;
         admin.reply_to(&ev, &bot_user).await;
-        let post = bot_message(&mut admin, &bot_user, announcements.room_id(), "the announcement", "メンテナンス").await;
+        let post =
+            bot_message(&mut admin, &bot_user, announcements.room_id(), "the announcement", "メンテナンス").await;
         assert!(post.body.starts_with(&format!("📢 お知らせ({} より)", admin.user_id)), "{}", post.body);
 
         let ev = admin.send_text(&mods, &format!("!audit {}", bob.user_id)).await;
@@ -153,7 +195,8 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let entries: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
-    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| !a.starts_with("space.")).collect();
+    let actions: Vec<&str> =
+        entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| !a.starts_with("space.")).collect();
     let mut expected = vec!["report.open", "report.join"];
     expected.extend(std::iter::repeat_n("command.refused", 14));
     expected.extend(["sanction.ban", "case.resolve", "announce"]);

@@ -141,7 +141,10 @@ impl Member {
 
     /// Sends a text message; the homeserver's refusal is returned, not a panic.
     pub async fn try_send_text(&self, room: &Room, text: &str) -> Result<OwnedEventId, String> {
-        room.send(RoomMessageEventContent::text_plain(text)).await.map(|r| r.response.event_id).map_err(|e| e.to_string())
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .map(|r| r.response.event_id)
+            .map_err(|e| e.to_string())
     }
 
     /// Invites `user` to a room.
@@ -154,7 +157,9 @@ impl Member {
     /// returns it (e.g. the direct chat the bot opens).
     pub async fn accept_new_invite(&self, known: &[OwnedRoomId]) -> Room {
         for _ in 0..600 {
-            if let Some(room) = self.client.invited_rooms().into_iter().find(|r| !known.iter().any(|k| k == r.room_id())) {
+            if let Some(room) =
+                self.client.invited_rooms().into_iter().find(|r| !known.iter().any(|k| k == r.room_id()))
+            {
                 let id = room.room_id().to_owned();
                 room.join().await.unwrap_or_else(|e| panic!("join {id}: {e}"));
                 return self.joined(&id).await;
