@@ -117,7 +117,7 @@ pub fn built_from_rooms_toml_and_idempotent(hs: &Synapse) -> Result<(), Failed> 
                         spec.key
                     );
                 }
-                let read_only = ["announcements", "vuln-info", "alerts"].contains(&spec.key.as_str());
+                let read_only = ["announcements", "policy", "vuln-info", "alerts"].contains(&spec.key.as_str());
                 assert_eq!(pl["events_default"], if read_only { 50 } else { 0 }, "{}", spec.key);
                 assert_eq!(pl["users"][&slot.admin], 50);
                 assert!(pl["users"].get(slot.bot_user()).is_none(), "room v12: the bot is creator, not listed");
@@ -199,11 +199,11 @@ pub fn built_from_rooms_toml_and_idempotent(hs: &Synapse) -> Result<(), Failed> 
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout)?;
         assert_eq!(json["schema_version"], 1);
-        assert_eq!(json["rooms"].as_object().unwrap().len(), 21);
+        assert_eq!(json["rooms"].as_object().unwrap().len(), 22);
         assert_eq!(json["rooms"]["log-share"]["purpose"], "log-share");
         let audit = json["audit"].as_array().unwrap();
         let creations = audit.iter().filter(|e| e["action"] == "space.room.create").count();
-        assert_eq!(creations, 21);
+        assert_eq!(creations, 22);
         let seqs: Vec<u64> = audit.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "audit is in order");
         assert!(audit.iter().any(|e| e["action"] == "space.invite" && e["target"].as_str().unwrap().ends_with(&slot.admin)));
