@@ -182,23 +182,11 @@ pub fn cases_list(locale: Locale, cases: &[Case], now_ms: u64) -> Reply {
     for c in cases {
         let who = c.assignee.as_deref().unwrap_or(locale.pick("未担当", "unassigned"));
         let age_h = now_ms.saturating_sub(c.opened_ms) / 3_600_000;
+        let (n, state, subject, reports, opened) =
+            (c.number, state_name(locale, c.state), &c.subject, c.reports.len(), jst(c.opened_ms));
         lines.push(match locale {
-            Locale::Ja => format!(
-                "#{} [{}] {} — 報告 {} 件 — {who} — {}({age_h} 時間前)",
-                c.number,
-                state_name(locale, c.state),
-                c.subject,
-                c.reports.len(),
-                jst(c.opened_ms)
-            ),
-            Locale::En => format!(
-                "#{} [{}] {} — {} reports — {who} — {} ({age_h} h ago)",
-                c.number,
-                state_name(locale, c.state),
-                c.subject,
-                c.reports.len(),
-                jst(c.opened_ms)
-            ),
+            Locale::Ja => format!("#{n} [{state}] {subject} — 報告 {reports} 件 — {who} — {opened}({age_h} 時間前)"),
+            Locale::En => format!("#{n} [{state}] {subject} — {reports} reports — {who} — {opened} ({age_h} h ago)"),
         });
     }
     Reply::text(lines.join("\n"))
