@@ -115,6 +115,16 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         bot_message(&mut admin, &bot_user, mods.room_id(), "the further report", "ケース #1 に追加の報告").await;
         wait_redacted(&admin, lounge.room_id(), &again).await;
 
+        // A report from a direct chat the member opens with the bot: the bot
+        // joins it (she is in the Space) and answers there.
+        let bot_id = matrix_sdk::ruma::UserId::parse(bot_user.as_str()).expect("bot id");
+        let own_dm = alice.client.create_dm(&bot_id).await.expect("create a DM with the bot");
+        let ev = alice.send_text(&own_dm, &format!("!report {} -- DMからの報告", bob.user_id)).await;
+        let answer = alice.reply_to_named(&ev, &bot_user, "a report in a DM").await;
+        assert!(answer.body.contains("ケース #2"), "{}", answer.body);
+        let case2 = bot_message(&mut admin, &bot_user, mods.room_id(), "the DM report's case", "ケース #2").await;
+        assert!(case2.body.contains("封印"), "a reason from an encrypted DM is sealed: {}", case2.body);
+
         // Every moderator command, tried by a member: refused, and on the record.
         let attempts = [
             "!cases",
@@ -156,7 +166,7 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         // A ban lands in every room of the Space and in the policy room.
         let ev = admin.send_text(&mods, &format!("!ban {} -- 宣伝スパム", bob.user_id)).await;
         let done = admin.reply_to(&ev, &bot_user).await;
-        assert!(done.body.contains("BANしました") && done.body.contains("ケース #1"), "{}", done.body);
+        assert!(done.body.contains("BANしました") && done.body.contains("ケース #1, #2"), "{}", done.body);
         // Read as the bot (the admin is not in every room).
         let ins = crate::space::Inspector::new(hs, &slot);
         for key in ALL_KEYS {
@@ -197,7 +207,7 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
     let actions: Vec<&str> =
         entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| !a.starts_with("space.")).collect();
-    let mut expected = vec!["report.open", "report.join"];
+    let mut expected = vec!["report.open", "report.join", "report.open"];
     expected.extend(std::iter::repeat_n("command.refused", 14));
     expected.extend(["sanction.ban", "case.resolve", "announce"]);
     assert_eq!(actions, expected);
