@@ -75,7 +75,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
 
     let (tx, rx) = mpsc::unbounded_channel();
-    intake::install(&client, tx);
+    intake::install(&client, tx.clone());
     // Catch up without long-polling: with a stored sync token and nothing new,
     // a default sync would wait its full timeout before the bot could start.
     client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("first sync failed")?;
@@ -114,12 +114,32 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
             reply: crate::i18n::Reply::text(text),
             provenance: Provenance::clear(mods),
             txn_id: txn_id(&format!("space-apply:{}", clock.now_ms()), "notice"),
+            thread: None,
+            remember: None,
         };
         if let Err(e) = executor.execute(&notice).await {
             tracing::warn!(error = %e, "cannot post the layout changes to the moderators room");
         }
     }
     intake::install_invites(&client, space_id.clone());
+    let recorder =
+        crate::moderation::Recorder { store: &store, dir: &directory, locale: config.locale, now_ms: clock.now_ms() };
+    match crate::referral::rules_changed(
+        &recorder,
+        &setup.rules,
+        config.referrals.rule.reagree_on_change,
+        &config.command_prefix,
+        bot.as_str(),
+    ) {
+        Ok(effects) => {
+            for effect in &effects {
+                if let Err(e) = executor.execute(effect).await {
+                    tracing::warn!(error = %e, "cannot announce the rules change");
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot check the rules version"),
+    }
     let worker = Worker {
         client: client.clone(),
         api: api.clone(),
@@ -131,6 +151,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         clock: clock.clone(),
         directory,
         space_id,
+        tx: tx.clone(),
     };
     tokio::spawn(worker.run(rx));
     metrics.ready.store(true, Ordering::Relaxed);

@@ -35,8 +35,23 @@ pub enum Effect {
         provenance: Provenance,
         txn_id: String,
     },
-    /// An `m.notice` posted to a room, mentioning `mentions`.
-    Notice { room_id: String, mentions: Vec<String>, reply: Reply, provenance: Provenance, txn_id: String },
+    /// An `m.notice` posted to a room, mentioning `mentions`; in the thread of
+    /// the event remembered as `thread` if given; its event ID remembered as
+    /// `remember` (e.g. a referral card, so replies and 👍 reactions find it).
+    Notice {
+        room_id: String,
+        mentions: Vec<String>,
+        reply: Reply,
+        provenance: Provenance,
+        txn_id: String,
+        thread: Option<String>,
+        remember: Option<String>,
+    },
+    /// Invites a user to a room (nothing to do if they are in it or invited).
+    Invite { room_id: String, user: String },
+    /// Looks up a referral's evidence URL; the result comes back to the
+    /// referral service.
+    CheckEvidence { referral: u64, url: String },
     /// An `m.notice` in the bot's (encrypted) direct chat with a user, opened
     /// by the executor if there is none yet.
     Direct { user: String, reply: Reply, provenance: Provenance, txn_id: String },
@@ -60,8 +75,9 @@ impl Effect {
             | Effect::Redact { room_id, .. }
             | Effect::Membership { room_id, .. }
             | Effect::Voice { room_id, .. }
-            | Effect::PolicyRule { room_id, .. } => Some(room_id),
-            Effect::Direct { .. } => None,
+            | Effect::PolicyRule { room_id, .. }
+            | Effect::Invite { room_id, .. } => Some(room_id),
+            Effect::Direct { .. } | Effect::CheckEvidence { .. } => None,
         }
     }
 
@@ -75,7 +91,7 @@ impl Effect {
             | Effect::Redact { provenance, .. }
             | Effect::Membership { provenance, .. }
             | Effect::PolicyRule { provenance, .. } => Some(provenance),
-            Effect::Voice { .. } => None,
+            Effect::Voice { .. } | Effect::Invite { .. } | Effect::CheckEvidence { .. } => None,
         }
     }
 

@@ -142,6 +142,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             for (name, text) in [
                 ("config.toml", fedisec::config::example_config(&homeserver_url, &server_name, &listen, &admins)),
                 ("rooms.toml", fedisec::config::layout::DEFAULT_LAYOUT.to_string()),
+                ("rules.md", fedisec::referral::rules_doc::DEFAULT_RULES.to_string()),
             ] {
                 let path = dir.join(name);
                 if path.exists() {

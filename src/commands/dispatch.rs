@@ -5,6 +5,7 @@ use super::{Failure, Handled, Invocation, help, ping, spec};
 use crate::effects::Effect;
 use crate::i18n::{self, Reply};
 use crate::moderation::{self, case::CaseState, sanction::Kind};
+use crate::referral;
 use crate::roles::Role;
 
 /// How handling a message went, for metrics and logs.
@@ -136,6 +137,15 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Redact { link } => moderation::redact(inv, link, optional),
         Command::Announce => moderation::announce(inv, text),
         Command::Audit { filter } => moderation::audit(inv, filter.as_deref()),
+        Command::Refer { candidate, url } => referral::refer(inv, candidate, url, text),
+        Command::Attest { number } => referral::attest(inv, *number),
+        Command::Vouch { number } => referral::vouch(inv, *number),
+        Command::Object { number } => referral::object(inv, *number, text),
+        Command::Approve { number } => referral::approve_cmd(inv, *number, optional),
+        Command::Reject { number } => referral::reject_cmd(inv, *number, text),
+        Command::Agree => referral::agree(inv),
+        Command::Whois { user } => referral::whois(inv, user),
+        Command::Referrals => referral::list(inv),
     }
 }
 
@@ -167,6 +177,7 @@ pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -
         | Command::Kick { user, .. }
         | Command::Ban { user, .. } => Wanted { event: None, user: target::user(user) },
         Command::Assign { moderator: Some(m), .. } => Wanted { event: None, user: target::user(m) },
+        Command::Refer { candidate, .. } => Wanted { event: None, user: target::user(candidate) },
         _ => Wanted::default(),
     }
 }

@@ -66,6 +66,24 @@ pub enum Command {
     Announce,
     /// Read the audit log.
     Audit { filter: Option<String> },
+    /// Propose a candidate: their Matrix ID and a Fediverse account or instance URL.
+    Refer { candidate: String, url: String },
+    /// The referrer confirms the four membership conditions.
+    Attest { number: u64 },
+    /// Support a referral.
+    Vouch { number: u64 },
+    /// Object to a referral (to the moderators only).
+    Object { number: u64 },
+    /// Accept a referral (moderators).
+    Approve { number: u64 },
+    /// Turn a referral down (moderators).
+    Reject { number: u64 },
+    /// Accept the community rules.
+    Agree,
+    /// Who referred a member, who vouched, which rules they accepted.
+    Whois { user: String },
+    /// Referrals in progress.
+    Referrals,
 }
 
 /// Which cases `!cases` lists.
@@ -95,6 +113,15 @@ impl Command {
             Command::Redact { .. } => "redact",
             Command::Announce => "announce",
             Command::Audit { .. } => "audit",
+            Command::Refer { .. } => "refer",
+            Command::Attest { .. } => "attest",
+            Command::Vouch { .. } => "vouch",
+            Command::Object { .. } => "object",
+            Command::Approve { .. } => "approve",
+            Command::Reject { .. } => "reject",
+            Command::Agree => "agree",
+            Command::Whois { .. } => "whois",
+            Command::Referrals => "referrals",
         }
     }
 }
@@ -122,8 +149,10 @@ enum TextRule {
 
 fn text_rule(name: &str) -> TextRule {
     match name {
-        "report" | "resolve" | "dismiss" | "warn" | "mute" | "kick" | "ban" => TextRule::Required,
-        "unmute" | "unban" | "redact" => TextRule::Optional,
+        "report" | "resolve" | "dismiss" | "warn" | "mute" | "kick" | "ban" | "refer" | "object" | "reject" => {
+            TextRule::Required
+        }
+        "unmute" | "unban" | "redact" | "approve" => TextRule::Optional,
         "announce" => TextRule::Rest,
         _ => TextRule::None,
     }

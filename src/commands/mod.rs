@@ -203,7 +203,81 @@ pub static SPECS: &[CommandSpec] = &[
         role: Role::Moderator,
         scope: MODERATORS,
     },
+    CommandSpec {
+        name: "refer",
+        usage: (
+            "refer @候補者:サーバー <アカウントかサーバーのURL> -- 紹介理由",
+            "refer @candidate:server <account or instance URL> -- why",
+        ),
+        summary: ("参加候補者を紹介します(紹介カードが作られます)", "propose a candidate (opens a referral card)"),
+        role: Role::Member,
+        scope: REFERRALS,
+    },
+    CommandSpec {
+        name: "attest",
+        usage: ("attest <番号>", "attest <number>"),
+        summary: (
+            "紹介者として候補者が4つの参加条件を満たすことを確認します",
+            "as the referrer, attest the four membership conditions",
+        ),
+        role: Role::Member,
+        scope: REFERRALS,
+    },
+    CommandSpec {
+        name: "vouch",
+        usage: ("vouch <番号>", "vouch <number>"),
+        summary: ("紹介を推薦します(カードに 👍 でも可)", "vouch for a referral (or 👍 on its card)"),
+        role: Role::Member,
+        scope: REFERRALS,
+    },
+    CommandSpec {
+        name: "object",
+        usage: ("object <番号> -- 理由", "object <number> -- reason"),
+        summary: ("紹介に異議を伝えます(モデレーターにだけ届きます)", "object to a referral (only moderators see it)"),
+        role: Role::Member,
+        scope: REFERRALS,
+    },
+    CommandSpec {
+        name: "referrals",
+        usage: ("referrals", "referrals"),
+        summary: ("進行中の紹介とその状況", "referrals in progress and where they stand"),
+        role: Role::Member,
+        scope: Scope::Purposes(&[Purpose::Referrals, Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "whois",
+        usage: ("whois @ユーザー", "whois @user"),
+        summary: (
+            "誰の紹介で誰が推薦したか、どの版のルールに同意したか",
+            "who referred and vouched for a member, and which rules they accepted",
+        ),
+        role: Role::Member,
+        scope: Scope::Purposes(&[Purpose::Referrals, Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "approve",
+        usage: ("approve <番号> [-- 理由]", "approve <number> [-- reason]"),
+        summary: ("紹介を承認します(異議があっても判断として確定)", "accept a referral (settles objections)"),
+        role: Role::Moderator,
+        scope: Scope::Purposes(&[Purpose::Referrals, Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "reject",
+        usage: ("reject <番号> -- 理由", "reject <number> -- reason"),
+        summary: ("紹介を見送ります", "turn a referral down"),
+        role: Role::Moderator,
+        scope: Scope::Purposes(&[Purpose::Referrals, Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "agree",
+        usage: ("agree", "agree"),
+        summary: ("コミュニティのルールに同意します", "accept the community rules"),
+        role: Role::Anyone,
+        scope: Scope::SpaceRoomsAndDirect,
+    },
 ];
+
+const REFERRALS: Scope = Scope::Purposes(&[Purpose::Referrals]);
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {
     SPECS.iter().find(|s| s.name == name)
@@ -249,6 +323,8 @@ pub struct Invocation<'a> {
     pub sealer: &'a Sealer,
     pub directory: &'a Directory,
     pub lookups: &'a Lookups,
+    pub referrals: &'a crate::config::ReferralConfig,
+    pub rules: &'a crate::referral::rules_doc::Rules,
 }
 
 impl Invocation<'_> {

@@ -15,6 +15,8 @@ pub const LOUNGE: &str = "!lounge:x";
 pub const LOG: &str = "!log:x";
 pub const POLICY: &str = "!policy:x";
 pub const NEWS: &str = "!ann:x";
+pub const REFS: &str = "!refs:x";
+pub const WELCOME: &str = "!welcome:x";
 
 pub struct Kit {
     pub store: Store,
@@ -23,6 +25,8 @@ pub struct Kit {
     pub directory: Directory,
     pub locale: Locale,
     pub now_ms: u64,
+    pub referrals: crate::config::ReferralConfig,
+    pub rules: crate::referral::rules_doc::Rules,
 }
 
 /// One message to dispatch.
@@ -56,10 +60,18 @@ impl Kit {
                     (LOG, Purpose::LogShare, true),
                     (POLICY, Purpose::Policy, false),
                     (NEWS, Purpose::Announcements, false),
+                    (REFS, Purpose::Referrals, false),
+                    (WELCOME, Purpose::Welcome, false),
                 ],
             ),
             locale: Locale::Ja,
             now_ms: 1_700_000_000_000,
+            referrals: crate::config::ReferralConfig {
+                rule: crate::referral::rule::Rule::default(),
+                rules_file: None,
+                evidence: crate::fetch::Limits::default(),
+            },
+            rules: crate::referral::rules_doc::Rules::new("rules v1"),
         }
     }
 
@@ -82,6 +94,8 @@ impl Kit {
             sealer: &self.sealer,
             directory: &self.directory,
             lookups: &m.lookups,
+            referrals: &self.referrals,
+            rules: &self.rules,
         };
         super::dispatch(&inv, m.body)
     }

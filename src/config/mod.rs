@@ -36,6 +36,16 @@ pub struct Config {
     pub appservice: AppserviceConfig,
     pub display_name: String,
     pub room_version: String,
+    pub referrals: ReferralConfig,
+}
+
+/// `[referrals]`: the admission rule and process.
+#[derive(Debug, Clone)]
+pub struct ReferralConfig {
+    pub rule: crate::referral::rule::Rule,
+    /// The rules file; `None`: the built-in rules of the founding document.
+    pub rules_file: Option<PathBuf>,
+    pub evidence: crate::fetch::Limits,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +155,37 @@ impl Config {
                 Err(_) => bad(admin.span(), "admins", admin.get_ref(), "a Matrix user ID such as @alice:example.org"),
             }
         }
+        let referrals = {
+            let r = raw.referrals.unwrap_or_default();
+            let mut rule = crate::referral::rule::Rule::default();
+            let mut duration = |field: &str, value: Option<Spanned<String>>, target: &mut u64| {
+                if let Some(v) = value {
+                    match crate::moderation::duration::parse(v.get_ref()) {
+                        Some(ms) => *target = ms,
+                        None => bad(v.span(), field, v.get_ref(), "a duration such as 30m, 24h, 14d (at most 366d)"),
+                    }
+                }
+            };
+            duration("referrals.min_discussion", r.min_discussion, &mut rule.min_discussion_ms);
+            duration("referrals.expiry", r.expiry, &mut rule.expiry_ms);
+            duration("referrals.probation", r.probation, &mut rule.probation_ms);
+            duration("referrals.quota_window", r.quota_window, &mut rule.quota_window_ms);
+            duration("referrals.agree_within", r.agree_within, &mut rule.agree_within_ms);
+            let mut timeout_ms = 10_000;
+            duration("referrals.evidence_timeout", r.evidence_timeout, &mut timeout_ms);
+            rule.vouches = r.vouches.unwrap_or(rule.vouches);
+            rule.quota = r.quota.unwrap_or(rule.quota);
+            rule.reagree_on_change = r.reagree_on_change.unwrap_or(rule.reagree_on_change);
+            ReferralConfig {
+                rule,
+                rules_file: r.rules.map(|f| base.join(f)),
+                evidence: crate::fetch::Limits {
+                    timeout: std::time::Duration::from_millis(timeout_ms),
+                    allow_private: r.evidence_allow_private.unwrap_or(false),
+                    ..Default::default()
+                },
+            }
+        };
         let prefix = raw.command_prefix.unwrap_or_else(|| "!".into());
         let room_version = raw.room_version.unwrap_or_else(|| "12".into());
         if !errors.is_empty() {
@@ -172,6 +213,7 @@ impl Config {
             },
             display_name: raw.display_name.unwrap_or_else(|| "fedisec".into()),
             room_version,
+            referrals,
         })
     }
 }
@@ -182,6 +224,8 @@ pub struct Setup {
     pub config: Config,
     pub registration: Registration,
     pub layout: Layout,
+    /// The community rules candidates accept.
+    pub rules: crate::referral::rules_doc::Rules,
 }
 
 impl Setup {
@@ -208,8 +252,16 @@ impl Setup {
         };
         let namespace = AliasNamespace::new(&alias_regexes, config.server_name.as_str());
         let layout = config.load_layout(&namespace).map_err(|mut e| errors.append(&mut e)).ok();
-        match (registration, layout) {
-            (Some(registration), Some(layout)) if errors.is_empty() => Ok(Setup { config, registration, layout }),
+        let rules = match &config.referrals.rules_file {
+            None => Some(crate::referral::rules_doc::Rules::new(crate::referral::rules_doc::DEFAULT_RULES)),
+            Some(path) => {
+                read_file(path).map_err(|e| errors.push(e)).ok().map(|t| crate::referral::rules_doc::Rules::new(&t))
+            }
+        };
+        match (registration, layout, rules) {
+            (Some(registration), Some(layout), Some(rules)) if errors.is_empty() => {
+                Ok(Setup { config, registration, layout, rules })
+            }
             _ => Err(ConfigErrors(errors)),
         }
     }
@@ -243,6 +295,23 @@ struct RawConfig {
     room_version: Option<String>,
     homeserver: RawHomeserver,
     appservice: RawAppservice,
+    referrals: Option<RawReferrals>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReferrals {
+    vouches: Option<usize>,
+    min_discussion: Option<Spanned<String>>,
+    expiry: Option<Spanned<String>>,
+    probation: Option<Spanned<String>>,
+    quota: Option<usize>,
+    quota_window: Option<Spanned<String>>,
+    agree_within: Option<Spanned<String>>,
+    rules: Option<String>,
+    reagree_on_change: Option<bool>,
+    evidence_timeout: Option<Spanned<String>>,
+    evidence_allow_private: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +370,26 @@ url = "http://{listen}"
 bot_localpart = "fedisec"
 # Room aliases of the community: #<alias_prefix><key>:<server_name>.
 alias_prefix = "fedisec_"
+
+[referrals]
+# Vouches needed from members other than the referrer.
+vouches = 2
+# Shortest discussion before a referral is accepted, and when it expires.
+min_discussion = "24h"
+expiry = "14d"
+# Members admitted less than this long ago cannot refer yet.
+probation = "30d"
+# Referrals per member per window.
+quota = 3
+quota_window = "30d"
+# An accepted candidate must agree to the rules within this time.
+agree_within = "7d"
+# The rules candidates accept (Markdown). Remove the line for the built-in rules.
+rules = "rules.md"
+# Ask members to agree again when the rules file changes.
+reagree_on_change = true
+# Evidence lookups (NodeInfo) give up after this long.
+evidence_timeout = "10s"
 "#
     )
 }
@@ -362,7 +451,8 @@ mod tests {
             files,
             vec![
                 ("registration.yaml".into(), ConfigErrorKind::Missing),
-                ("rooms.toml".into(), ConfigErrorKind::Missing)
+                ("rooms.toml".into(), ConfigErrorKind::Missing),
+                ("rules.md".into(), ConfigErrorKind::Missing)
             ]
         );
     }

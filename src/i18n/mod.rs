@@ -8,10 +8,12 @@
 mod config_errors;
 mod messages;
 mod moderation;
+mod referral;
 
 pub use config_errors::config_error;
 pub use messages::*;
 pub use moderation::*;
+pub use referral::*;
 
 use serde::{Deserialize, Serialize};
 

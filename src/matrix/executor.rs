@@ -15,7 +15,7 @@ use crate::metrics::Metrics;
 use crate::moderation::power;
 use crate::store::{Store, StoreError, Tree};
 use matrix_sdk::ruma::events::Mentions;
-use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
+use matrix_sdk::ruma::events::relation::{InReplyTo, Reply, Thread};
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
 use matrix_sdk::{Client, Room, RoomMemberships, RoomState};
@@ -48,13 +48,29 @@ pub struct Executor {
     metrics: Arc<Metrics>,
     /// User ID → the bot's direct chat with them.
     direct_rooms: Tree<String>,
+    /// Remembered key (e.g. `card:3`) → event ID of a message the bot sent.
+    sent_events: Tree<String>,
+    /// Event ID → remembered key, to recognise reactions to those messages.
+    sent_index: Tree<String>,
 }
 
 const ATTEMPTS: u32 = 5;
 
 impl Executor {
     pub fn new(client: Client, api: AsApi, store: &Store, metrics: Arc<Metrics>) -> Result<Executor, StoreError> {
-        Ok(Executor { client, api, metrics, direct_rooms: store.tree("direct_rooms")? })
+        Ok(Executor {
+            client,
+            api,
+            metrics,
+            direct_rooms: store.tree("direct_rooms")?,
+            sent_events: store.tree("sent_events")?,
+            sent_index: store.tree("sent_index")?,
+        })
+    }
+
+    /// The key a message the bot sent was remembered under, if any.
+    pub fn remembered_as(&self, event_id: &str) -> Result<Option<String>, StoreError> {
+        self.sent_index.get(event_id)
     }
 
     pub async fn execute(&self, effect: &Effect) -> Result<(), ExecError> {
@@ -93,21 +109,44 @@ impl Executor {
                 if let Some(user) = mention.as_deref().and_then(|u| OwnedUserId::try_from(u).ok()) {
                     content.mentions = Some(Mentions::with_user_ids([user]));
                 }
-                send(&room, content, txn_id).await
+                send(&room, content, txn_id).await.map(|_| ())
             }
-            Effect::Notice { room_id, mentions, reply, txn_id, .. } => {
+            Effect::Notice { room_id, mentions, reply, txn_id, thread, remember, .. } => {
                 let room = self.room(room_id)?;
                 self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
                 let mut content = notice(reply);
                 let users: Vec<OwnedUserId> =
                     mentions.iter().filter_map(|u| OwnedUserId::try_from(u.as_str()).ok()).collect();
                 content.mentions = Some(Mentions::with_user_ids(users));
-                send(&room, content, txn_id).await
+                if let Some(root) = thread.as_deref().map(|k| self.sent_events.get(k)).transpose()?.flatten()
+                    && let Ok(root) = OwnedEventId::try_from(root.as_str())
+                {
+                    content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root)));
+                }
+                let event_id = send(&room, content, txn_id).await?;
+                if let Some(key) = remember {
+                    self.sent_events.insert(key, &event_id.to_string())?;
+                    self.sent_index.insert(event_id.as_str(), key)?;
+                }
+                Ok(())
             }
+            Effect::Invite { room_id, user } => {
+                let current = self
+                    .api
+                    .state_event(room_id, "m.room.member", user)
+                    .await?
+                    .and_then(|c| c["membership"].as_str().map(str::to_string));
+                if !matches!(current.as_deref(), Some("join" | "invite")) {
+                    self.api.invite(room_id, user).await?;
+                }
+                Ok(())
+            }
+            // Carried out by the worker, which feeds the result back.
+            Effect::CheckEvidence { .. } => Ok(()),
             Effect::Direct { user, reply, txn_id, .. } => {
                 let room = self.direct_room(user).await?;
                 self.guard(effect, room.room_id().as_str(), room.encryption_state().is_encrypted())?;
-                send(&room, notice(reply), txn_id).await
+                send(&room, notice(reply), txn_id).await.map(|_| ())
             }
             Effect::Redact { room_id, event_id, reason, txn_id, .. } => {
                 // Redaction reasons are readable by the server and every member.
@@ -194,13 +233,13 @@ fn notice(reply: &Text) -> RoomMessageEventContent {
     RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone())
 }
 
-async fn send(room: &Room, content: RoomMessageEventContent, txn_id: &str) -> Result<(), ExecError> {
+async fn send(room: &Room, content: RoomMessageEventContent, txn_id: &str) -> Result<OwnedEventId, ExecError> {
     let txn: OwnedTransactionId = txn_id.into();
     let mut delay = Duration::from_millis(200);
     let mut last_error = String::new();
     for attempt in 1..=ATTEMPTS {
         match room.send(content.clone()).with_transaction_id(txn.clone()).await {
-            Ok(_) => return Ok(()),
+            Ok(r) => return Ok(r.response.event_id),
             Err(e) => {
                 last_error = e.to_string();
                 tracing::warn!(room = %room.room_id(), attempt, error = %last_error, "send failed; retrying with the same transaction id");

@@ -17,6 +17,7 @@ use crate::moderation::{Recorder, scheduler};
 use crate::roles::{self, Role, SenderFacts};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
@@ -40,9 +41,44 @@ pub struct Incoming {
     pub received: std::time::Instant,
 }
 
-/// Queues every text message from others; handling happens in `Worker`.
-pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
+/// What the worker handles, in order.
+#[derive(Debug)]
+pub enum Work {
+    Message(Incoming),
+    /// A 👍 on a message of the bot's (a referral card counts it as a vouch).
+    Reaction {
+        room_id: OwnedRoomId,
+        event_id: OwnedEventId,
+        sender: OwnedUserId,
+        target: OwnedEventId,
+    },
+    /// The result of a referral's evidence lookup.
+    Evidence {
+        referral: u64,
+        result: Result<crate::referral::evidence::Evidence, String>,
+    },
+}
+
+/// Queues every text message and 👍 reaction from others; handling happens in `Worker`.
+pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
     let own = client.user_id().map(|u| u.to_owned());
+    {
+        let (tx, own) = (tx.clone(), own.clone());
+        client.add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
+            let (tx, own) = (tx.clone(), own.clone());
+            async move {
+                if Some(&ev.sender) == own.as_ref() || !ev.content.relates_to.key.starts_with('👍') {
+                    return;
+                }
+                let _ = tx.send(Work::Reaction {
+                    room_id: room.room_id().to_owned(),
+                    event_id: ev.event_id.clone(),
+                    sender: ev.sender.clone(),
+                    target: ev.content.relates_to.event_id.clone(),
+                });
+            }
+        });
+    }
     client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
         let tx = tx.clone();
         let own = own.clone();
@@ -66,7 +102,7 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
                 Some(_) => strip_reply_fallback(&text.body).to_string(),
                 None => text.body.clone(),
             };
-            let _ = tx.send(Incoming {
+            let _ = tx.send(Work::Message(Incoming {
                 room_id: room.room_id().to_owned(),
                 event_id: ev.event_id.clone(),
                 sender: ev.sender.clone(),
@@ -74,7 +110,7 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Incoming>) {
                 encrypted: room.encryption_state().is_encrypted(),
                 reply_to,
                 received: std::time::Instant::now(),
-            });
+            }));
         }
     });
 }
@@ -134,6 +170,8 @@ pub struct Worker {
     pub clock: Clock,
     pub directory: Directory,
     pub space_id: OwnedRoomId,
+    /// To feed results of background lookups back into the queue.
+    pub tx: mpsc::UnboundedSender<Work>,
 }
 
 /// How often the worker looks for sanctions that ran out.
@@ -142,13 +180,25 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 impl Worker {
     /// Handles queued messages in order, and between them lifts sanctions
     /// whose time is up (deadlines are read from sled, so a restart loses none).
-    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Incoming>) {
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Work>) {
         let mut tick = tokio::time::interval(SCHEDULER_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                msg = rx.recv() => match msg {
-                    Some(msg) => self.handle(msg).await,
+                work = rx.recv() => match work {
+                    Some(Work::Message(msg)) => self.handle(msg).await,
+                    Some(Work::Reaction { room_id, event_id, sender, target }) => {
+                        self.reaction(room_id, event_id, sender, target).await
+                    }
+                    Some(Work::Evidence { referral, result }) => {
+                        let effects = crate::referral::evidence_found(&self.recorder(), referral, result);
+                        match effects {
+                            Ok(effects) => {
+                                self.execute_all(&effects, "evidence").await;
+                            }
+                            Err(e) => tracing::error!(error = %e, "cannot record referral evidence"),
+                        }
+                    }
                     None => return,
                 },
                 _ = tick.tick() => self.expire_due().await,
@@ -165,9 +215,48 @@ impl Worker {
         }
     }
 
+    /// A 👍 on a referral card is `!vouch <n>` by the reacting member.
+    async fn reaction(&self, room_id: OwnedRoomId, event_id: OwnedEventId, sender: OwnedUserId, target: OwnedEventId) {
+        let card = match self.executor.remembered_as(target.as_str()) {
+            Ok(key) => key.as_deref().and_then(crate::referral::card_number),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read remembered messages");
+                None
+            }
+        };
+        let Some(n) = card else {
+            return;
+        };
+        let encrypted = self.client.get_room(&room_id).is_some_and(|r| r.encryption_state().is_encrypted());
+        let body = format!("{}vouch {n}", self.setup.config.command_prefix);
+        self.handle(Incoming {
+            room_id,
+            event_id,
+            sender,
+            body,
+            encrypted,
+            reply_to: None,
+            received: std::time::Instant::now(),
+        })
+        .await;
+    }
+
     async fn expire_due(&self) {
         let bot = self.setup.config.bot_user_id().to_string();
         let rec = self.recorder();
+        let config = &self.setup.config;
+        match crate::referral::due(
+            self.recorder(),
+            &config.referrals.rule,
+            &self.setup.rules,
+            &config.command_prefix,
+            &bot,
+        ) {
+            Ok(effects) => {
+                self.execute_all(&effects, "referral deadlines").await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read referral deadlines"),
+        }
         let due = match scheduler::due(&rec, &bot) {
             Ok(d) => d,
             Err(e) => {
@@ -190,6 +279,10 @@ impl Worker {
     async fn execute_all(&self, effects: &[Effect], what: &str) -> usize {
         let mut failed = 0;
         for effect in effects {
+            if let Effect::CheckEvidence { referral, url } = effect {
+                self.check_evidence(*referral, url.clone());
+                continue;
+            }
             if let Err(e) = self.executor.execute(effect).await {
                 failed += 1;
                 tracing::error!(room = effect.target_room().unwrap_or("direct"), error = %e, what, "effect not carried out");
@@ -255,6 +348,8 @@ impl Worker {
             sealer: &self.sealer,
             directory: &self.directory,
             lookups: &lookups,
+            referrals: &config.referrals,
+            rules: &self.setup.rules,
         };
         let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
             return;
@@ -267,6 +362,20 @@ impl Worker {
         let total = msg.received.elapsed();
         self.metrics.observe_command_latency(total);
         tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
+    }
+
+    /// Looks up a candidate's server in the background (it may take seconds)
+    /// and queues the result.
+    fn check_evidence(&self, referral: u64, url: String) {
+        let tx = self.tx.clone();
+        let limits = self.setup.config.referrals.evidence.clone();
+        tokio::spawn(async move {
+            let result = crate::fetch::evidence::lookup(&url, &limits).await.map_err(|e| e.to_string());
+            if let Err(e) = &result {
+                tracing::info!(referral, error = %e, "referral evidence could not be verified");
+            }
+            let _ = tx.send(Work::Evidence { referral, result });
+        });
     }
 
     /// What the command needs from the homeserver before it can run: the

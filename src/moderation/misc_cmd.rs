@@ -18,6 +18,8 @@ pub fn announce(inv: &Invocation<'_>, text: &str) -> Result<Handled, Failure> {
         reply: i18n::announcement(inv.locale, inv.sender, text),
         provenance: inv.provenance(),
         txn_id: inv.txn("announce"),
+        thread: None,
+        remember: None,
     }];
     let summary: String = text.chars().take(200).collect();
     effects.extend(record(

@@ -63,6 +63,8 @@ fn record_at(
         // Audit entries hold IDs and reasons typed in unencrypted rooms only.
         provenance: Provenance::clear(mods),
         txn_id: txn_id(cause, &format!("audit:{slot}")),
+        thread: None,
+        remember: None,
     }))
 }
 

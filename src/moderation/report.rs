@@ -103,6 +103,8 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
             // itself was sent from an unencrypted room.
             provenance: Provenance::clear(mods),
             txn_id: inv.txn("case-post"),
+            thread: None,
+            remember: None,
         });
     }
     let action = if joined { "report.join" } else { "report.open" };

@@ -88,6 +88,10 @@ pub fn sanction(
     if let Some(reply) = dm {
         effects.push(Effect::Direct { user: user.clone(), reply, provenance, txn_id: inv.txn("sanction-dm") });
     }
+    if matches!(kind, Kind::Kick | Kind::Ban) {
+        // Whom the removed member brought in, for the moderators to review.
+        effects.extend(crate::referral::referred_by_notice(inv, &user)?);
+    }
     let action = format!("sanction.{}", kind.as_str());
     let mut target = user.clone();
     if let Some(until) = stored.until_ms {

@@ -136,6 +136,8 @@ impl Synapse {
             std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
             std::fs::write(slot_dir.join("rooms.toml"), fedisec::config::layout::DEFAULT_LAYOUT)
                 .map_err(|e| e.to_string())?;
+            std::fs::write(slot_dir.join("rules.md"), fedisec::referral::rules_doc::DEFAULT_RULES)
+                .map_err(|e| e.to_string())?;
             run(Command::new(bot_binary()).arg("registration").arg("--config").arg(&config_path))?;
             appservices.push_str(&format!("  - \"{}\"\n", slot_dir.join("registration.yaml").display()));
             made.push(Slot {
