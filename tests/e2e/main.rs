@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 mod encrypted;
 mod moderation;
+mod referrals;
 mod restart;
 mod space;
 
@@ -40,6 +41,7 @@ const HS_TESTS: &[(&str, HsTest)] = &[
         "moderation::timed_mute_is_lifted_on_time_and_across_restart",
         moderation::timed_mute_is_lifted_on_time_and_across_restart,
     ),
+    ("referrals::refer_vouch_agree_reject_expire", referrals::refer_vouch_agree_reject_expire),
 ];
 
 const PLAIN_TESTS: &[(&str, PlainTest)] = &[
