@@ -2,7 +2,6 @@
 //! member, a rejected one, an expired one (the bot's clock moved forward),
 //! and the refusals, with a local HTTP server playing the candidate's instance.
 
-use crate::block_on;
 use crate::commands::admin_in;
 use crate::support::bot::Bot;
 use crate::support::synapse::{Slot, Synapse};
