@@ -12,8 +12,8 @@ fn known_purposes() -> String {
 pub fn config_error(locale: Locale, kind: &ConfigErrorKind) -> String {
     use ConfigErrorKind as K;
     match (locale, kind) {
-        (Locale::Ja, K::Missing) => "ファイルがありません。パスを確認するか、作成してください(registration.yaml は `fedisec registration` で作れます)。".into(),
-        (Locale::En, K::Missing) => "file not found. Check the path or create it (`fedisec registration` writes registration.yaml).".into(),
+        (Locale::Ja, K::Missing) => "ファイルがありません。パスを確認するか、作成してください(registration.yaml は `fedisec registration`、rooms.toml と rules.md は `fedisec init` で作れます)。".into(),
+        (Locale::En, K::Missing) => "file not found. Check the path or create it (`fedisec registration` writes registration.yaml, `fedisec init` writes rooms.toml and rules.md).".into(),
         (Locale::Ja, K::Unreadable(e)) => format!("ファイルを読めません({e})。権限を確認してください。"),
         (Locale::En, K::Unreadable(e)) => format!("cannot read the file ({e}). Check its permissions."),
         (Locale::Ja, K::Syntax(m)) => format!("書式の誤り: {m}"),

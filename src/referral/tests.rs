@@ -208,3 +208,31 @@ fn undecided_referrals_expire_and_unanswered_invitations_lapse() {
     let lapsed = kit.send(&Msg::new("@erin:y", Role::Anyone, WELCOME, "$late", "!agree")).unwrap();
     assert!(answer(&lapsed.effects).contains("承認済みの紹介はありません"));
 }
+
+#[test]
+fn removing_a_member_shows_moderators_whom_they_referred() {
+    let kit = Kit::new();
+    let refs = Referrals::open(&kit.store).unwrap();
+    let mut r = crate::referral::record::Referral::new(1, "@dave:y", "@alice:x", "u", "r", 0, "$r");
+    r.state = State::Admitted;
+    let adm = Admission {
+        user: "@dave:y".into(),
+        referral: 1,
+        referrer: "@alice:x".into(),
+        vouchers: vec![],
+        admitted_ms: 0,
+    };
+    let agr = crate::referral::record::Agreement { user: "@dave:y".into(), version: "v".into(), at_ms: 0 };
+    refs.admit(&r, &adm, &agr).unwrap();
+    let mut ban = Msg::new("@mod:x", Role::Moderator, MODS, "$b", "!ban @alice:x -- x");
+    ban.lookups = candidate_lookup(Some(Role::Member));
+    let d = kit.send(&ban).unwrap();
+    assert!(
+        notes(&d.effects).iter().any(|n| n.contains("@alice:x が紹介して参加した人: @dave:y")),
+        "{:?}",
+        notes(&d.effects)
+    );
+    let mut warn = Msg::new("@mod:x", Role::Moderator, MODS, "$w", "!warn @alice:x -- x");
+    warn.lookups = candidate_lookup(Some(Role::Member));
+    assert!(!notes(&kit.send(&warn).unwrap().effects).iter().any(|n| n.contains("紹介して参加した人")));
+}

@@ -14,6 +14,7 @@ fn setup(dir: &Path) -> std::path::PathBuf {
     );
     std::fs::write(dir.join("config.toml"), config).unwrap();
     std::fs::write(dir.join("rooms.toml"), fedisec::config::layout::DEFAULT_LAYOUT).unwrap();
+    std::fs::write(dir.join("rules.md"), fedisec::referral::rules_doc::DEFAULT_RULES).unwrap();
     dir.join("config.toml")
 }
 
