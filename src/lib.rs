@@ -15,6 +15,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod effects;
+pub mod feeds;
 pub mod fetch;
 pub mod i18n;
 pub mod matrix;
