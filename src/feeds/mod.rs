@@ -9,8 +9,11 @@
 //! records out.
 
 pub mod advisory;
+pub mod ingest;
 pub mod jvn;
 pub mod parse;
+pub mod poll;
+pub mod watch;
 
 pub use advisory::{Advisory, Cvss};
 pub use parse::{FeedError, parse};

@@ -6,11 +6,13 @@
 //! the whole catalogue, and keeps domain code free of string literals.
 
 mod config_errors;
+mod feeds;
 mod messages;
 mod moderation;
 mod referral;
 
 pub use config_errors::config_error;
+pub use feeds::*;
 pub use messages::*;
 pub use moderation::*;
 pub use referral::*;
