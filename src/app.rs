@@ -122,6 +122,14 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         }
     }
     intake::install_invites(&client, space_id.clone());
+    let (feeds_added, feeds_dropped) =
+        crate::feeds::registry::Registry::open(&store)?.sync_config(&config.feeds.feeds, clock.now_ms())?;
+    tracing::info!(
+        feeds = config.feeds.feeds.len(),
+        added = feeds_added,
+        dropped = feeds_dropped,
+        "feeds from the config"
+    );
     let recorder =
         crate::moderation::Recorder { store: &store, dir: &directory, locale: config.locale, now_ms: clock.now_ms() };
     match crate::referral::rules_changed(
@@ -152,6 +160,8 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         directory,
         space_id,
         tx: tx.clone(),
+        in_flight: Default::default(),
+        feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
     };
     tokio::spawn(worker.run(rx));
     metrics.ready.store(true, Ordering::Relaxed);

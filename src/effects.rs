@@ -24,7 +24,7 @@ pub enum MemberAction {
     Unban,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// An `m.notice` reply to an event.
     Reply {
@@ -52,6 +52,9 @@ pub enum Effect {
     /// Looks up a referral's evidence URL; the result comes back to the
     /// referral service.
     CheckEvidence { referral: u64, url: String },
+    /// Fetches a feed once and answers the command with what would be
+    /// posted, posting nothing.
+    FeedTest { spec: crate::feeds::FeedSpec, room_id: String, event_id: String },
     /// An `m.notice` in the bot's (encrypted) direct chat with a user, opened
     /// by the executor if there is none yet.
     Direct { user: String, reply: Reply, provenance: Provenance, txn_id: String },
@@ -76,7 +79,8 @@ impl Effect {
             | Effect::Membership { room_id, .. }
             | Effect::Voice { room_id, .. }
             | Effect::PolicyRule { room_id, .. }
-            | Effect::Invite { room_id, .. } => Some(room_id),
+            | Effect::Invite { room_id, .. }
+            | Effect::FeedTest { room_id, .. } => Some(room_id),
             Effect::Direct { .. } | Effect::CheckEvidence { .. } => None,
         }
     }
@@ -91,7 +95,9 @@ impl Effect {
             | Effect::Redact { provenance, .. }
             | Effect::Membership { provenance, .. }
             | Effect::PolicyRule { provenance, .. } => Some(provenance),
-            Effect::Voice { .. } | Effect::Invite { .. } | Effect::CheckEvidence { .. } => None,
+            Effect::Voice { .. } | Effect::Invite { .. } | Effect::CheckEvidence { .. } | Effect::FeedTest { .. } => {
+                None
+            }
         }
     }
 

@@ -32,7 +32,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dispatched {
     pub command: Option<&'static str>,
     pub outcome: Outcome,
@@ -146,6 +146,7 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Agree => referral::agree(inv),
         Command::Whois { user } => referral::whois(inv, user),
         Command::Referrals => referral::list(inv),
+        Command::Feed { action } => crate::feeds::commands::run(inv, action),
     }
 }
 

@@ -84,6 +84,44 @@ pub enum Command {
     Whois { user: String },
     /// Referrals in progress.
     Referrals,
+    /// Manage the vulnerability and news feeds.
+    Feed {
+        #[command(subcommand)]
+        action: FeedAction,
+    },
+}
+
+/// `!feed` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum FeedAction {
+    /// Poll a new feed.
+    Add {
+        url: String,
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        every: Option<String>,
+        #[arg(long)]
+        backfill: Option<usize>,
+    },
+    /// Every feed with its state.
+    List,
+    /// Stop polling a feed added with `!feed add`.
+    Remove {
+        id: String,
+    },
+    Pause {
+        id: String,
+    },
+    Resume {
+        id: String,
+    },
+    /// Fetch once and show what would be posted.
+    Test {
+        url: String,
+        #[arg(long)]
+        room: Option<String>,
+    },
 }
 
 /// Which cases `!cases` lists.
@@ -122,6 +160,7 @@ impl Command {
             Command::Agree => "agree",
             Command::Whois { .. } => "whois",
             Command::Referrals => "referrals",
+            Command::Feed { .. } => "feed",
         }
     }
 }

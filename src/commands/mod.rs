@@ -275,6 +275,16 @@ pub static SPECS: &[CommandSpec] = &[
         role: Role::Anyone,
         scope: Scope::SpaceRoomsAndDirect,
     },
+    CommandSpec {
+        name: "feed",
+        usage: (
+            "feed add <URL> [--room vuln-info|news] [--every 30m] [--backfill N] | list | remove <id> | pause <id> | resume <id> | test <URL>",
+            "feed add <URL> [--room vuln-info|news] [--every 30m] [--backfill N] | list | remove <id> | pause <id> | resume <id> | test <URL>",
+        ),
+        summary: ("脆弱性情報・ニュースのフィードを管理します", "manage the vulnerability and news feeds"),
+        role: Role::Moderator,
+        scope: MODERATORS,
+    },
 ];
 
 const REFERRALS: Scope = Scope::Purposes(&[Purpose::Referrals]);

@@ -37,6 +37,17 @@ pub struct Config {
     pub display_name: String,
     pub room_version: String,
     pub referrals: ReferralConfig,
+    pub feeds: FeedsConfig,
+}
+
+/// `[feeds]`: what is polled, and what is worth posting.
+#[derive(Debug, Clone)]
+pub struct FeedsConfig {
+    pub feeds: Vec<crate::feeds::FeedSpec>,
+    pub watch: crate::feeds::watch::Watch,
+    pub min_cvss_vuln_info: Option<f32>,
+    pub min_cvss_news: Option<f32>,
+    pub limits: crate::fetch::Limits,
 }
 
 /// `[referrals]`: the admission rule and process.
@@ -186,6 +197,57 @@ impl Config {
                 },
             }
         };
+        let feeds = {
+            let f = raw.feeds.unwrap_or_default();
+            let mut specs = Vec::new();
+            let mut add = |raw: RawFeed, line: Option<usize>, errors: &mut Vec<ConfigError>| {
+                match crate::feeds::FeedSpec::from_parts(
+                    &raw.url,
+                    raw.name.as_deref(),
+                    raw.room.as_deref(),
+                    raw.every.as_deref(),
+                    raw.filter,
+                    raw.backfill,
+                ) {
+                    Ok(spec) => specs.push(spec),
+                    Err(why) => errors.push(ConfigError::new(
+                        path,
+                        line,
+                        ConfigErrorKind::BadValue { field: "feeds.feed".into(), value: raw.url.clone(), expected: why },
+                    )),
+                }
+            };
+            if f.defaults.unwrap_or(true) {
+                let defaults: RawDefaultFeeds = toml::from_str(crate::feeds::DEFAULT_FEEDS).unwrap_or_default();
+                for d in defaults.feed {
+                    add(d, None, &mut errors);
+                }
+            }
+            for feed in f.feed.unwrap_or_default() {
+                let line = index.line_of(feed.span());
+                add(feed.into_inner(), Some(line), &mut errors);
+            }
+            let mut watch = crate::feeds::watch::Watch::default();
+            if let Some(p) = f.watch_products {
+                watch.products = p;
+            }
+            if let Some(k) = f.watch_keywords {
+                watch.keywords = k;
+            }
+            watch.cpe = f.watch_cpe.unwrap_or_default();
+            watch.exclude = f.exclude.unwrap_or_default();
+            FeedsConfig {
+                feeds: specs,
+                watch,
+                min_cvss_vuln_info: f.min_cvss_vuln_info,
+                min_cvss_news: f.min_cvss_news,
+                limits: crate::fetch::Limits {
+                    max_body: 5 * 1024 * 1024,
+                    allow_private: f.allow_private.unwrap_or(false),
+                    ..Default::default()
+                },
+            }
+        };
         let prefix = raw.command_prefix.unwrap_or_else(|| "!".into());
         let room_version = raw.room_version.unwrap_or_else(|| "12".into());
         if !errors.is_empty() {
@@ -214,6 +276,7 @@ impl Config {
             display_name: raw.display_name.unwrap_or_else(|| "fedisec".into()),
             room_version,
             referrals,
+            feeds,
         })
     }
 }
@@ -296,6 +359,37 @@ struct RawConfig {
     homeserver: RawHomeserver,
     appservice: RawAppservice,
     referrals: Option<RawReferrals>,
+    feeds: Option<RawFeeds>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFeeds {
+    defaults: Option<bool>,
+    allow_private: Option<bool>,
+    min_cvss_vuln_info: Option<f32>,
+    min_cvss_news: Option<f32>,
+    watch_products: Option<Vec<String>>,
+    watch_keywords: Option<Vec<String>>,
+    watch_cpe: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    feed: Option<Vec<Spanned<RawFeed>>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawDefaultFeeds {
+    feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    url: String,
+    name: Option<String>,
+    room: Option<String>,
+    every: Option<String>,
+    filter: Option<bool>,
+    backfill: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -390,6 +484,23 @@ rules = "rules.md"
 reagree_on_change = true
 # Evidence lookups (NodeInfo) give up after this long.
 evidence_timeout = "10s"
+
+[feeds]
+# Poll the feeds fedisec ships with (JVN, JVNDB, releases of Mastodon, Misskey,
+# Synapse, GoToSocial, Akkoma, JPCERT/CC and security news).
+defaults = true
+# Items below this CVSS score are not posted (items without a score are).
+min_cvss_vuln_info = 0.0
+# Words that keep an item out even when it matches the watch list.
+exclude = []
+# The watch list defaults to the community's stack; set watch_products,
+# watch_keywords or watch_cpe ("vendor" or "vendor:product") to replace it.
+# More feeds:
+# [[feeds.feed]]
+# name = "Example"
+# url = "https://example.org/feed.xml"
+# room = "news"        # or "vuln-info"
+# every = "1h"
 "#
     )
 }

@@ -9,7 +9,7 @@ use crate::referral::evidence::{self, Evidence};
 pub async fn lookup(url: &str, limits: &Limits) -> Result<Evidence, FetchError> {
     let base = super::check_url(url, limits)?;
     let origin = base.origin().ascii_serialization();
-    let http = client(limits);
+    let http = client(limits, "referral evidence");
     let discovery = get_json(&http, &format!("{origin}/.well-known/nodeinfo"), limits).await?;
     let href = evidence::nodeinfo_href(&discovery)
         .ok_or_else(|| FetchError::Garbage("no NodeInfo 2.x link in /.well-known/nodeinfo".into()))?;
@@ -108,7 +108,7 @@ mod tests {
             .route("/loop", get(|| async { axum::response::Redirect::temporary("/loop").into_response() }))
             .route("/missing", get(|| async { StatusCode::NOT_FOUND }));
         let url = serve(app).await;
-        let http = client(&limits());
+        let http = client(&limits(), "test");
         assert!(matches!(lookup(&url, &limits()).await, Err(FetchError::TooLarge(_))));
         assert!(matches!(
             get_json(&http, &format!("{url}/garbage/.well-known/nodeinfo"), &limits()).await,

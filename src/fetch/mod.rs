@@ -8,6 +8,7 @@
 //! redirect limit, a timeout, and a body-size limit.
 
 pub mod evidence;
+pub mod feed;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
@@ -88,8 +89,9 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// A client with the guard, the redirect limit and the timeout.
-pub fn client(limits: &Limits) -> reqwest::Client {
+/// A client with the guard, the redirect limit and the timeout; `what`
+/// goes into the User-Agent so server operators know why we call.
+pub fn client(limits: &Limits, what: &str) -> reqwest::Client {
     let allow = limits.allow_private;
     let max = limits.max_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -110,7 +112,7 @@ pub fn client(limits: &Limits) -> reqwest::Client {
         .timeout(limits.timeout)
         .redirect(policy)
         .dns_resolver(Arc::new(GuardedResolver { allow_private: allow }))
-        .user_agent(concat!("fedisec/", env!("CARGO_PKG_VERSION"), " (+https://github.com/fedisec; referral evidence)"))
+        .user_agent(format!("fedisec/{} (Matrix community bot; {what})", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
 }

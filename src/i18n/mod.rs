@@ -6,12 +6,14 @@
 //! the whole catalogue, and keeps domain code free of string literals.
 
 mod config_errors;
+mod feed_admin;
 mod feeds;
 mod messages;
 mod moderation;
 mod referral;
 
 pub use config_errors::config_error;
+pub use feed_admin::*;
 pub use feeds::*;
 pub use messages::*;
 pub use moderation::*;

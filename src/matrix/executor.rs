@@ -142,7 +142,7 @@ impl Executor {
                 Ok(())
             }
             // Carried out by the worker, which feeds the result back.
-            Effect::CheckEvidence { .. } => Ok(()),
+            Effect::CheckEvidence { .. } | Effect::FeedTest { .. } => Ok(()),
             Effect::Direct { user, reply, txn_id, .. } => {
                 let room = self.direct_room(user).await?;
                 self.guard(effect, room.room_id().as_str(), room.encryption_state().is_encrypted())?;

@@ -57,6 +57,18 @@ pub enum Work {
         referral: u64,
         result: Result<crate::referral::evidence::Evidence, String>,
     },
+    /// A feed poll came back.
+    FeedFetched {
+        id: String,
+        fetched: crate::feeds::poll::Fetched,
+        body: Option<Vec<u8>>,
+    },
+    /// `!feed test` came back: the answer to post.
+    FeedTested {
+        room_id: String,
+        event_id: String,
+        reply: crate::i18n::Reply,
+    },
 }
 
 /// Queues every text message and 👍 reaction from others; handling happens in `Worker`.
@@ -172,6 +184,9 @@ pub struct Worker {
     pub space_id: OwnedRoomId,
     /// To feed results of background lookups back into the queue.
     pub tx: mpsc::UnboundedSender<Work>,
+    /// Feeds being fetched right now (one fetch per feed at a time).
+    pub in_flight: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    pub feed_client: reqwest::Client,
 }
 
 /// How often the worker looks for sanctions that ran out.
@@ -189,6 +204,18 @@ impl Worker {
                     Some(Work::Message(msg)) => self.handle(msg).await,
                     Some(Work::Reaction { room_id, event_id, sender, target }) => {
                         self.reaction(room_id, event_id, sender, target).await
+                    }
+                    Some(Work::FeedFetched { id, fetched, body }) => self.feed_fetched(id, fetched, body).await,
+                    Some(Work::FeedTested { room_id, event_id, reply }) => {
+                        let effect = Effect::Reply {
+                            room_id: room_id.clone(),
+                            in_reply_to: event_id.clone(),
+                            mention: None,
+                            reply,
+                            provenance: crate::effects::Provenance::clear(&room_id),
+                            txn_id: crate::effects::txn_id(&event_id, "feed-test"),
+                        };
+                        self.execute_all(&[effect], "feed test").await;
                     }
                     Some(Work::Evidence { referral, result }) => {
                         let effects = crate::referral::evidence_found(&self.recorder(), referral, result);
@@ -241,7 +268,109 @@ impl Worker {
         .await;
     }
 
+    fn feed_settings(&self) -> crate::feeds::service::Settings<'_> {
+        let f = &self.setup.config.feeds;
+        crate::feeds::service::Settings {
+            watch: &f.watch,
+            min_cvss_vuln_info: f.min_cvss_vuln_info,
+            min_cvss_news: f.min_cvss_news,
+        }
+    }
+
+    /// Starts a fetch for every feed that is due and not already being fetched.
+    fn poll_feeds(&self) {
+        let feeds = match crate::feeds::registry::Registry::open(&self.store).and_then(|r| r.all()) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the feeds");
+                return;
+            }
+        };
+        let now = self.clock.now_ms();
+        for feed in feeds.into_iter().filter(|f| !f.paused && f.state.due(now)) {
+            let Ok(mut in_flight) = self.in_flight.lock() else { return };
+            if !in_flight.insert(feed.spec.id.clone()) {
+                continue;
+            }
+            drop(in_flight);
+            let (tx, client, limits) =
+                (self.tx.clone(), self.feed_client.clone(), self.setup.config.feeds.limits.clone());
+            tokio::spawn(async move {
+                let (fetched, body) =
+                    crate::fetch::feed::fetch(&client, &feed.spec.url, &feed.state, &limits, now).await;
+                let _ = tx.send(Work::FeedFetched { id: feed.spec.id, fetched, body });
+            });
+        }
+    }
+
+    async fn feed_fetched(&self, id: String, fetched: crate::feeds::poll::Fetched, body: Option<Vec<u8>>) {
+        if let Ok(mut in_flight) = self.in_flight.lock() {
+            in_flight.remove(&id);
+        }
+        let rec = self.recorder();
+        let polled =
+            match crate::feeds::service::after_fetch(&rec, &self.feed_settings(), &id, fetched, body.as_deref()) {
+                Ok(Some(p)) => p,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(feed = %id, error = %e, "cannot handle a feed poll");
+                    return;
+                }
+            };
+        let posts = polled.plan.as_ref().map_or(0, |p| p.posts.len());
+        let failed = self.execute_all(&polled.effects, "feed").await;
+        if failed > 0 {
+            // Not recorded: the next tick polls again and repeats the same
+            // transaction IDs, which the homeserver deduplicates.
+            tracing::warn!(feed = %id, failed, "feed posts not all sent; will retry");
+            return;
+        }
+        if let Err(e) = crate::feeds::service::finish(&rec, &polled) {
+            tracing::error!(feed = %id, error = %e, "cannot record a feed poll");
+        }
+        tracing::debug!(feed = %id, posts, "feed polled");
+    }
+
+    /// `!feed test`: fetch and plan against an empty seen-set, post nothing.
+    fn feed_test(&self, spec: crate::feeds::FeedSpec, room_id: String, event_id: String) {
+        let (tx, client, limits) = (self.tx.clone(), self.feed_client.clone(), self.setup.config.feeds.limits.clone());
+        let f = &self.setup.config.feeds;
+        let (watch, min) = (
+            f.watch.clone(),
+            if spec.room == crate::config::purpose::Purpose::News { f.min_cvss_news } else { f.min_cvss_vuln_info },
+        );
+        let locale = self.setup.config.locale;
+        tokio::spawn(async move {
+            let state = crate::feeds::poll::PollState::default();
+            let (fetched, body) = crate::fetch::feed::fetch(&client, &spec.url, &state, &limits, 0).await;
+            let reply = match (fetched, body) {
+                (_, Some(bytes)) => match crate::feeds::parse(&spec.name, &bytes) {
+                    Ok(items) => {
+                        let would: Vec<crate::feeds::Advisory> = items
+                            .iter()
+                            .filter(|a| {
+                                matches!(
+                                    crate::feeds::watch::decide(a, &watch, spec.filter, min),
+                                    crate::feeds::watch::Decision::Post { .. }
+                                )
+                            })
+                            .cloned()
+                            .collect();
+                        crate::i18n::feed_test_result(locale, items.len(), &would, items.len() - would.len())
+                    }
+                    Err(e) => crate::i18n::feed_test_failed(locale, &e.to_string()),
+                },
+                (crate::feeds::poll::Fetched::Failed { error, .. }, None) => {
+                    crate::i18n::feed_test_failed(locale, &error)
+                }
+                (_, None) => crate::i18n::feed_test_failed(locale, "no body"),
+            };
+            let _ = tx.send(Work::FeedTested { room_id, event_id, reply });
+        });
+    }
+
     async fn expire_due(&self) {
+        self.poll_feeds();
         let bot = self.setup.config.bot_user_id().to_string();
         let rec = self.recorder();
         let config = &self.setup.config;
@@ -281,6 +410,10 @@ impl Worker {
         for effect in effects {
             if let Effect::CheckEvidence { referral, url } = effect {
                 self.check_evidence(*referral, url.clone());
+                continue;
+            }
+            if let Effect::FeedTest { spec, room_id, event_id } = effect {
+                self.feed_test(spec.clone(), room_id.clone(), event_id.clone());
                 continue;
             }
             if let Err(e) = self.executor.execute(effect).await {

@@ -13,6 +13,7 @@ mod appservice_api;
 mod cli;
 mod commands;
 mod encrypted;
+mod feeds;
 mod moderation;
 mod referrals;
 mod restart;
@@ -42,6 +43,7 @@ const HS_TESTS: &[(&str, HsTest)] = &[
         moderation::timed_mute_is_lifted_on_time_and_across_restart,
     ),
     ("referrals::refer_vouch_agree_reject_expire", referrals::refer_vouch_agree_reject_expire),
+    ("feeds::matching_items_once_with_cross_source_threads", feeds::matching_items_once_with_cross_source_threads),
 ];
 
 const PLAIN_TESTS: &[(&str, PlainTest)] = &[

@@ -131,7 +131,9 @@ impl Synapse {
             )
             .replace("id = \"fedisec\"", &format!("id = \"fedisec{index}\""))
             .replace("bot_localpart = \"fedisec\"", &format!("bot_localpart = \"fedisec{index}\""))
-            .replace("alias_prefix = \"fedisec_\"", &format!("alias_prefix = \"s{index}_\""));
+            .replace("alias_prefix = \"fedisec_\"", &format!("alias_prefix = \"s{index}_\""))
+            // No polling of the real feeds from tests; loopback feeds allowed.
+            .replace("defaults = true", "defaults = false\nallow_private = true");
             let config_path = slot_dir.join("config.toml");
             std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
             std::fs::write(slot_dir.join("rooms.toml"), fedisec::config::layout::DEFAULT_LAYOUT)

@@ -21,6 +21,8 @@ pub struct Seen {
     pub body: String,
     pub html: Option<String>,
     pub in_reply_to: Option<OwnedEventId>,
+    /// The thread root, for messages in a thread.
+    pub thread_root: Option<OwnedEventId>,
 }
 
 pub struct Member {
@@ -57,6 +59,10 @@ impl Member {
                     Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
                     _ => None,
                 };
+                let thread_root = match &ev.content.relates_to {
+                    Some(Relation::Thread(t)) => Some(t.event_id.clone()),
+                    _ => None,
+                };
                 let _ = tx.send(Seen {
                     room_id: room.room_id().to_owned(),
                     event_id: ev.event_id.clone(),
@@ -65,6 +71,7 @@ impl Member {
                     body,
                     html,
                     in_reply_to,
+                    thread_root,
                 });
             }
         });
