@@ -45,6 +45,8 @@ pub struct Config {
 pub struct FeedsConfig {
     pub feeds: Vec<crate::feeds::FeedSpec>,
     pub watch: crate::feeds::watch::Watch,
+    /// The watch list compiled for matching.
+    pub matcher: crate::feeds::watch::Matcher,
     pub min_cvss_vuln_info: Option<f32>,
     pub min_cvss_news: Option<f32>,
     pub limits: crate::fetch::Limits,
@@ -238,6 +240,7 @@ impl Config {
             watch.exclude = f.exclude.unwrap_or_default();
             FeedsConfig {
                 feeds: specs,
+                matcher: crate::feeds::watch::Matcher::new(&watch),
                 watch,
                 min_cvss_vuln_info: f.min_cvss_vuln_info,
                 min_cvss_news: f.min_cvss_news,

@@ -8,7 +8,7 @@
 //! sending and recording repeats a send the homeserver deduplicates.
 
 use super::advisory::Advisory;
-use super::watch::{self, Decision, Watch};
+use super::watch::{self, Decision, Matcher};
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::i18n::{self, Locale};
 use crate::store::{Store, StoreError, Tree};
@@ -61,7 +61,7 @@ fn seen_key(feed: &str, id: &str) -> String {
 
 /// What decides a feed's posts.
 pub struct Policy<'a> {
-    pub watch: &'a Watch,
+    pub watch: &'a Matcher,
     pub filter: bool,
     pub min_cvss: Option<f32>,
     /// On a feed's first poll: how many of the newest items to post.
@@ -166,13 +166,14 @@ pub fn effects(feed: &str, plan: &Plan, room_id: &str, locale: Locale) -> Vec<Ef
 mod tests {
     use super::*;
     use crate::feeds::parse;
+    use crate::feeds::watch::Watch;
 
     fn fixture(path: &str) -> Vec<Advisory> {
         let bytes = std::fs::read(format!("{}/tests/fixtures/feeds/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         parse(path, &bytes).unwrap()
     }
 
-    fn policy(watch: &Watch, backfill: usize) -> Policy<'_> {
+    fn policy(watch: &Matcher, backfill: usize) -> Policy<'_> {
         Policy { watch, filter: true, min_cvss: None, backfill }
     }
 
@@ -180,7 +181,7 @@ mod tests {
     fn first_poll_is_silent_then_only_new_matching_items_post_once() {
         let store = Store::temporary().unwrap();
         let ing = Ingest::open(&store).unwrap();
-        let watch = Watch { products: vec!["LG Simple Editor".into()], ..Watch::default() };
+        let watch = Matcher::new(&Watch { products: vec!["LG Simple Editor".into()], ..Watch::default() });
         let items = fixture("jvn/myjvn_np_dataFeed_jvndb_rss_hnd.fixed.xml");
         let first = ing.plan("jvndb", &items, false, &policy(&watch, 0)).unwrap();
         assert!(first.posts.is_empty());
@@ -204,7 +205,7 @@ mod tests {
     fn the_same_cve_from_a_second_source_goes_in_the_first_posts_thread() {
         let store = Store::temporary().unwrap();
         let ing = Ingest::open(&store).unwrap();
-        let watch = Watch::default();
+        let watch = Matcher::new(&Watch::default());
         let mut a = fixture("jvn/myjvn_np_dataFeed_jvndb_rss_hnd.fixed.xml").remove(0);
         a.title = "Mastodon の脆弱性".into();
         let p1 = ing.plan("jvn", std::slice::from_ref(&a), true, &policy(&watch, 0)).unwrap();

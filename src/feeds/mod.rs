@@ -10,6 +10,8 @@
 
 pub mod advisory;
 pub mod commands;
+#[cfg(test)]
+mod commands_tests;
 pub mod ingest;
 pub mod jvn;
 pub mod parse;

@@ -20,7 +20,11 @@ const SUMMARY_CHARS: usize = 600;
 
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Advisory>, FeedError> {
     let feed = feed_rs::parser::parse(bytes).map_err(|e| FeedError::Unreadable(e.to_string()))?;
-    let is_jvn = jvn::SEC_NAMESPACES.iter().any(|ns| memfind(bytes, ns.as_bytes()));
+    // Namespace declarations sit on the root element, near the top; an
+    // undeclared `sec:` prefix is JVN too (and the JVN pass reports it).
+    let head = &bytes[..bytes.len().min(16 * 1024)];
+    let is_jvn = jvn::SEC_NAMESPACES.iter().any(|ns| memchr::memmem::find(head, ns.as_bytes()).is_some())
+        || memchr::memmem::find(head, b"<sec:").is_some();
     let extra = if is_jvn { jvn::items(bytes)? } else { Vec::new() };
     let mut out = Vec::with_capacity(feed.entries.len());
     for (index, entry) in feed.entries.into_iter().enumerate() {
@@ -28,12 +32,12 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Advisory>, FeedError> {
         // Match the JVN item by its about/link, falling back to position.
         let j =
             extra.iter().find(|j| link.is_some() && (j.about == link || j.link == link)).or_else(|| extra.get(index));
-        let title = entry.title.map(|t| clean(&t.content)).unwrap_or_default();
+        let title = entry.title.map(|t| clean(&t.content, 1000)).unwrap_or_default();
         let summary = entry
             .summary
             .map(|t| t.content)
             .or_else(|| entry.content.and_then(|c| c.body))
-            .map(|s| clean(&s).chars().take(SUMMARY_CHARS).collect::<String>())
+            .map(|s| clean(&s, SUMMARY_CHARS))
             .filter(|s| !s.is_empty());
         let mut cves = j.map(|j| j.cves.clone()).unwrap_or_default();
         for c in cve_ids(&format!("{title} {}", summary.as_deref().unwrap_or_default())) {
@@ -79,26 +83,35 @@ fn best_cvss(all: &[Cvss]) -> Option<Cvss> {
         .cloned()
 }
 
-fn memfind(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Text without markup, with whitespace collapsed.
-fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_tag = false;
+/// Text without markup, whitespace collapsed, at most `max_chars`
+/// characters: one pass that stops as soon as it has enough.
+fn clean(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 3));
+    let (mut in_tag, mut space, mut chars) = (false, false, 0);
     for c in text.chars() {
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                out.push(' ');
+                space = true;
             }
-            _ if !in_tag => out.push(c),
-            _ => {}
+            _ if in_tag => {}
+            c if c.is_whitespace() => space = true,
+            c => {
+                let gap = usize::from(space && !out.is_empty());
+                if chars + gap >= max_chars {
+                    break;
+                }
+                if gap == 1 {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+                chars += gap + 1;
+            }
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 #[cfg(test)]
@@ -168,6 +181,13 @@ mod tests {
             json.iter().any(|a| a.title.to_lowercase().contains("synapse")
                 || a.summary.as_deref().unwrap_or("").contains("synapse"))
         );
+    }
+
+    #[test]
+    fn markup_is_removed_and_whitespace_collapsed() {
+        assert_eq!(clean("  <p>Hello,\n\t<b>world</b></p>  ", 100), "Hello, world");
+        assert_eq!(clean("a b c d", 3), "a b");
+        assert_eq!(clean("", 5), "");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::ingest::{self, Ingest, Plan, Policy};
 use super::poll::{Fetched, Outage};
 use super::registry::{FeedRecord, Registry};
-use super::watch::Watch;
+use super::watch::Matcher;
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::moderation::{Record, Recorder};
@@ -24,7 +24,7 @@ pub struct Polled {
 
 /// What decides posts, besides each feed's own settings.
 pub struct Settings<'a> {
-    pub watch: &'a Watch,
+    pub watch: &'a Matcher,
     pub min_cvss_vuln_info: Option<f32>,
     pub min_cvss_news: Option<f32>,
 }

@@ -81,6 +81,50 @@ impl Default for Watch {
     }
 }
 
+/// The watch list compiled for matching many items: one pass over an item's
+/// text finds every watched name (ASCII case-insensitively), instead of one
+/// search per name.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    watch: Watch,
+    /// Products and keywords, in list order.
+    wanted: aho_corasick::AhoCorasick,
+    excluded: aho_corasick::AhoCorasick,
+}
+
+impl Matcher {
+    pub fn new(watch: &Watch) -> Matcher {
+        let build = |words: Vec<&String>| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(words.into_iter().filter(|w| !w.is_empty()))
+                .unwrap_or_else(|_| {
+                    aho_corasick::AhoCorasick::new(Vec::<String>::new())
+                        .unwrap_or_else(|e| panic!("empty automaton: {e}"))
+                })
+        };
+        let wanted_words: Vec<&String> =
+            watch.products.iter().chain(&watch.keywords).filter(|w| !w.is_empty()).collect();
+        let excluded_words: Vec<&String> = watch.exclude.iter().filter(|w| !w.is_empty()).collect();
+        Matcher { wanted: build(wanted_words), excluded: build(excluded_words), watch: watch.clone() }
+    }
+
+    fn wanted_words(&self) -> Vec<&String> {
+        self.watch.products.iter().chain(&self.watch.keywords).filter(|w| !w.is_empty()).collect()
+    }
+
+    /// The first watched (or excluded) word found as a whole word in `text`.
+    fn find(ac: &aho_corasick::AhoCorasick, words: &[&String], text: &str) -> Option<String> {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        ac.find_overlapping_iter(text).find_map(|m| {
+            let before = text[..m.start()].chars().next_back().is_none_or(|c| !is_word(c));
+            let after = text[m.end()..].chars().next().is_none_or(|c| !is_word(c));
+            (before && after).then(|| words.get(m.pattern().as_usize()).map(|w| w.to_string())).flatten()
+        })
+    }
+}
+
 /// Why an item is or is not posted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -98,28 +142,6 @@ pub enum Decision {
     },
 }
 
-/// Whole-word, case-insensitive containment (a word boundary is anything
-/// not alphanumeric; Japanese text around a name counts as a boundary).
-fn contains_word(haystack: &str, needle: &str) -> bool {
-    let needle = needle.to_lowercase();
-    if needle.is_empty() {
-        return false;
-    }
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut from = 0;
-    while let Some(pos) = haystack[from..].find(&needle) {
-        let start = from + pos;
-        let end = start + needle.len();
-        let before = haystack[..start].chars().next_back().is_none_or(|c| !is_word(c));
-        let after = haystack[end..].chars().next().is_none_or(|c| !is_word(c));
-        if before && after {
-            return true;
-        }
-        from = start + needle.chars().next().map_or(1, char::len_utf8);
-    }
-    false
-}
-
 /// `cpe:/a:vendor:product` or `cpe:2.3:a:vendor:product:…` → (vendor, product).
 fn cpe_parts(cpe: &str) -> Option<(String, String)> {
     let rest = cpe.strip_prefix("cpe:/").or_else(|| cpe.strip_prefix("cpe:2.3:"))?;
@@ -128,11 +150,12 @@ fn cpe_parts(cpe: &str) -> Option<(String, String)> {
     Some((parts.next()?.to_lowercase(), parts.next().unwrap_or("").to_lowercase()))
 }
 
-pub fn decide(a: &Advisory, watch: &Watch, filter: bool, min_cvss: Option<f32>) -> Decision {
-    let haystack =
-        format!("{} {} {}", a.title, a.summary.as_deref().unwrap_or_default(), a.products.join(" ")).to_lowercase();
-    if let Some(word) = watch.exclude.iter().find(|w| contains_word(&haystack, w)) {
-        return Decision::Excluded { by: word.clone() };
+/// Decides with a watch list compiled once (`Matcher::new`).
+pub fn decide(a: &Advisory, m: &Matcher, filter: bool, min_cvss: Option<f32>) -> Decision {
+    let text = format!("{} {} {}", a.title, a.summary.as_deref().unwrap_or_default(), a.products.join(" "));
+    let excluded: Vec<&String> = m.watch.exclude.iter().filter(|w| !w.is_empty()).collect();
+    if let Some(by) = Matcher::find(&m.excluded, &excluded, &text) {
+        return Decision::Excluded { by };
     }
     if let (Some(min), Some(cvss)) = (min_cvss, &a.cvss)
         && cvss.score < min
@@ -142,12 +165,12 @@ pub fn decide(a: &Advisory, watch: &Watch, filter: bool, min_cvss: Option<f32>) 
     if !filter {
         return Decision::Post { matched: "*".into() };
     }
-    if let Some(p) = watch.products.iter().chain(&watch.keywords).find(|p| contains_word(&haystack, p)) {
-        return Decision::Post { matched: p.clone() };
+    if let Some(matched) = Matcher::find(&m.wanted, &m.wanted_words(), &text) {
+        return Decision::Post { matched };
     }
     for cpe in &a.cpes {
         if let Some((vendor, product)) = cpe_parts(cpe)
-            && let Some(w) = watch.cpe.iter().find(|w| {
+            && let Some(w) = m.watch.cpe.iter().find(|w| {
                 let w = w.to_lowercase();
                 match w.split_once(':') {
                     Some((v, p)) => v == vendor && p == product,
@@ -165,6 +188,10 @@ pub fn decide(a: &Advisory, watch: &Watch, filter: bool, min_cvss: Option<f32>) 
 mod tests {
     use super::*;
     use crate::feeds::advisory::Cvss;
+
+    fn decide_w(a: &Advisory, w: &Watch, filter: bool, min: Option<f32>) -> Decision {
+        decide(a, &Matcher::new(w), filter, min)
+    }
 
     fn adv(title: &str, score: Option<f32>, cpe: &[&str]) -> Advisory {
         Advisory {
@@ -187,16 +214,16 @@ mod tests {
     fn the_stack_matches_by_whole_words() {
         let w = Watch::default();
         assert_eq!(
-            decide(&adv("Mastodon における認可不備の脆弱性", None, &[]), &w, true, None),
+            decide_w(&adv("Mastodon における認可不備の脆弱性", None, &[]), &w, true, None),
             Decision::Post { matched: "Mastodon".into() }
         );
         assert_eq!(
-            decide(&adv("matrix-synapse: DoS via crafted events", None, &[]), &w, true, None),
-            Decision::Post { matched: "Synapse".into() }
+            decide_w(&adv("matrix-synapse: DoS via crafted events", None, &[]), &w, true, None),
+            Decision::Post { matched: "matrix-synapse".into() }
         );
-        assert_eq!(decide(&adv("Contiki-NG における再帰制御", None, &[]), &w, true, None), Decision::Unmatched);
+        assert_eq!(decide_w(&adv("Contiki-NG における再帰制御", None, &[]), &w, true, None), Decision::Unmatched);
         // "Rails" must not match "guardrails".
-        assert_eq!(decide(&adv("guardrails library bug", None, &[]), &w, true, None), Decision::Unmatched);
+        assert_eq!(decide_w(&adv("guardrails library bug", None, &[]), &w, true, None), Decision::Unmatched);
     }
 
     #[test]
@@ -204,22 +231,22 @@ mod tests {
         let mut w =
             Watch { exclude: vec!["WordPress".into()], cpe: vec!["lg:simple_editor".into()], ..Watch::default() };
         assert_eq!(
-            decide(&adv("nginx plugin for WordPress", None, &[]), &w, true, None),
+            decide_w(&adv("nginx plugin for WordPress", None, &[]), &w, true, None),
             Decision::Excluded { by: "WordPress".into() }
         );
         assert_eq!(
-            decide(&adv("nginx bug", Some(3.1), &[]), &w, true, Some(4.0)),
+            decide_w(&adv("nginx bug", Some(3.1), &[]), &w, true, Some(4.0)),
             Decision::BelowCvss { score: 3.1, min: 4.0 }
         );
         assert_eq!(
-            decide(&adv("x", None, &["cpe:/a:lg:simple_editor"]), &w, true, None),
+            decide_w(&adv("x", None, &["cpe:/a:lg:simple_editor"]), &w, true, None),
             Decision::Post { matched: "lg:simple_editor".into() }
         );
         w.cpe = vec!["lg".into()];
         assert_eq!(
-            decide(&adv("x", None, &["cpe:2.3:a:lg:other:1.0"]), &w, true, None),
+            decide_w(&adv("x", None, &["cpe:2.3:a:lg:other:1.0"]), &w, true, None),
             Decision::Post { matched: "lg".into() }
         );
-        assert_eq!(decide(&adv("anything", None, &[]), &w, false, None), Decision::Post { matched: "*".into() });
+        assert_eq!(decide_w(&adv("anything", None, &[]), &w, false, None), Decision::Post { matched: "*".into() });
     }
 }

@@ -271,7 +271,7 @@ impl Worker {
     fn feed_settings(&self) -> crate::feeds::service::Settings<'_> {
         let f = &self.setup.config.feeds;
         crate::feeds::service::Settings {
-            watch: &f.watch,
+            watch: &f.matcher,
             min_cvss_vuln_info: f.min_cvss_vuln_info,
             min_cvss_news: f.min_cvss_news,
         }
@@ -336,7 +336,7 @@ impl Worker {
         let (tx, client, limits) = (self.tx.clone(), self.feed_client.clone(), self.setup.config.feeds.limits.clone());
         let f = &self.setup.config.feeds;
         let (watch, min) = (
-            f.watch.clone(),
+            f.matcher.clone(),
             if spec.room == crate::config::purpose::Purpose::News { f.min_cvss_news } else { f.min_cvss_vuln_info },
         );
         let locale = self.setup.config.locale;
