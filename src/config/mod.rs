@@ -595,3 +595,27 @@ mod fuzz {
         }
     }
 }
+
+#[cfg(test)]
+mod feed_config_tests {
+    use super::*;
+
+    #[test]
+    fn shipped_feeds_load_and_bad_feeds_are_reported_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = example_config("http://127.0.0.1:8008", "localhost", "127.0.0.1:9009", &[]);
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, &text).unwrap();
+        let c = Config::load(&path).unwrap();
+        assert!(c.feeds.feeds.len() >= 10, "{}", c.feeds.feeds.len());
+        assert!(c.feeds.feeds.iter().any(|f| f.url == "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf"));
+        let bad = text.replace("defaults = true", "defaults = false") + "\n[[feeds.feed]]\nurl = \"ftp://x\"\n";
+        std::fs::write(&path, &bad).unwrap();
+        let errors = Config::load(&path).unwrap_err().0;
+        assert!(
+            matches!(&errors[0].kind, ConfigErrorKind::BadValue { field, .. } if field == "feeds.feed"),
+            "{errors:?}"
+        );
+        assert!(errors[0].line.is_some());
+    }
+}

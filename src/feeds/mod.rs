@@ -12,10 +12,12 @@ pub mod advisory;
 pub mod commands;
 #[cfg(test)]
 mod commands_tests;
+pub mod cvss;
 pub mod ingest;
 pub mod jvn;
 pub mod parse;
 pub mod poll;
+pub mod records;
 pub mod registry;
 pub mod service;
 pub mod watch;

@@ -19,6 +19,13 @@ pub enum FeedError {
 const SUMMARY_CHARS: usize = 600;
 
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Advisory>, FeedError> {
+    // A single advisory record (OSV, NVD) rather than a feed of items.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(advisories) = super::records::parse(source, &json)
+    {
+        return Ok(advisories);
+    }
     let feed = feed_rs::parser::parse(bytes).map_err(|e| FeedError::Unreadable(e.to_string()))?;
     // Namespace declarations sit on the root element, near the top; an
     // undeclared `sec:` prefix is JVN too (and the JVN pass reports it).
@@ -148,6 +155,12 @@ mod tests {
             }
         }
         assert!(parsed >= 20, "{parsed}");
+        for entry in std::fs::read_dir(format!("{}/tests/fixtures/advisories", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+            let path = entry.unwrap().path();
+            let items = parse("advisory", &std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            assert_eq!(items.len(), 1, "{path:?}");
+            assert!(!items[0].cves.is_empty(), "{path:?}");
+        }
     }
 
     #[test]
