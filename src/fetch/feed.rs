@@ -37,7 +37,7 @@ async fn try_fetch(
     if let Some(lm) = &state.last_modified {
         req = req.header(IF_MODIFIED_SINCE, lm);
     }
-    let mut resp = req.send().await.map_err(|e| FetchError::Http(e.without_url().to_string()))?;
+    let resp = req.send().await.map_err(|e| FetchError::Http(e.without_url().to_string()))?;
     let status = resp.status();
     if status == StatusCode::NOT_MODIFIED {
         return Ok((Fetched::NotModified, None));
@@ -50,15 +50,6 @@ async fn try_fetch(
         return Ok((Fetched::Failed { error: format!("HTTP {}", status.as_u16()), retry_after_ms: retry }, None));
     }
     let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
-    if resp.content_length().is_some_and(|n| n as usize > limits.max_body) {
-        return Err(FetchError::TooLarge(limits.max_body));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::Http(e.without_url().to_string()))? {
-        if body.len() + chunk.len() > limits.max_body {
-            return Err(FetchError::TooLarge(limits.max_body));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = super::read_limited(resp, limits).await?;
     Ok((Fetched::Body { etag, last_modified }, Some(body)))
 }

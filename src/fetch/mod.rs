@@ -138,7 +138,7 @@ pub fn check_url(url: &str, limits: &Limits) -> Result<url::Url, FetchError> {
 /// GETs `url` and parses JSON, reading at most `limits.max_body` bytes.
 pub async fn get_json(client: &reqwest::Client, url: &str, limits: &Limits) -> Result<serde_json::Value, FetchError> {
     let url = check_url(url, limits)?;
-    let mut resp = client
+    let resp = client
         .get(url)
         .header("Accept", "application/json")
         .send()
@@ -147,6 +147,12 @@ pub async fn get_json(client: &reqwest::Client, url: &str, limits: &Limits) -> R
     if !resp.status().is_success() {
         return Err(FetchError::Status(resp.status().as_u16()));
     }
+    let body = read_limited(resp, limits).await?;
+    serde_json::from_slice(&body).map_err(|e| FetchError::Garbage(e.to_string()))
+}
+
+/// The body, refused as soon as it is larger than `limits.max_body`.
+pub async fn read_limited(mut resp: reqwest::Response, limits: &Limits) -> Result<Vec<u8>, FetchError> {
     if resp.content_length().is_some_and(|n| n as usize > limits.max_body) {
         return Err(FetchError::TooLarge(limits.max_body));
     }
@@ -157,7 +163,7 @@ pub async fn get_json(client: &reqwest::Client, url: &str, limits: &Limits) -> R
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| FetchError::Garbage(e.to_string()))
+    Ok(body)
 }
 
 #[cfg(test)]
