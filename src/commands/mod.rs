@@ -372,6 +372,11 @@ pub enum Failure {
     Store(StoreError),
 }
 
+/// A refusal with the reply that says why, for `?`-style early returns.
+pub fn refuse<T>(reply: Reply) -> Result<T, Failure> {
+    Err(Failure::Refused(reply))
+}
+
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         Failure::Store(e)

@@ -4,14 +4,10 @@ use super::registry::{Counts, FeedRecord, Origin, Registry};
 use super::service;
 use super::{FeedSpec, MIN_EVERY_MS, poll::PollState};
 use crate::commands::grammar::FeedAction;
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::effects::Effect;
 use crate::i18n;
 use crate::moderation::recorder;
-
-fn refuse<T>(r: i18n::Reply) -> Result<T, Failure> {
-    Err(Failure::Refused(r))
-}
 
 pub fn run(inv: &Invocation<'_>, action: &FeedAction) -> Result<Handled, Failure> {
     let registry = Registry::open(inv.store)?;

@@ -5,19 +5,12 @@ use crate::feeds::Advisory;
 use crate::feeds::registry::{FeedRecord, Origin};
 use crate::moderation::duration::jst;
 
-fn t(locale: Locale, ja: String, en: String) -> Reply {
-    Reply::text(match locale {
-        Locale::Ja => ja,
-        Locale::En => en,
-    })
-}
-
 fn minutes(ms: u64) -> u64 {
     ms / 60_000
 }
 
 pub fn no_such_feed(locale: Locale, id: &str, prefix: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("フィード {id} はありません。{prefix}feed list で ID を確認してください。"),
         format!("There is no feed {id}. See {prefix}feed list for the IDs."),
@@ -25,7 +18,7 @@ pub fn no_such_feed(locale: Locale, id: &str, prefix: &str) -> Reply {
 }
 
 pub fn bad_feed(locale: Locale, expected: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("フィードの指定が正しくありません(必要なもの: {expected})。"),
         format!("That feed is not well specified (expected: {expected})."),
@@ -33,11 +26,15 @@ pub fn bad_feed(locale: Locale, expected: &str) -> Reply {
 }
 
 pub fn feed_exists(locale: Locale, id: &str) -> Reply {
-    t(locale, format!("その URL はフィード {id} として登録済みです。"), format!("That URL is already feed {id}."))
+    Reply::localized(
+        locale,
+        format!("その URL はフィード {id} として登録済みです。"),
+        format!("That URL is already feed {id}."),
+    )
 }
 
 pub fn feed_from_config(locale: Locale, id: &str, prefix: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!(
             "フィード {id} は設定ファイルで管理されています。止めるには {prefix}feed pause {id} を使うか、設定ファイルから削除してください。"
@@ -55,7 +52,7 @@ fn room_name(locale: Locale, f: &FeedRecord) -> &'static str {
 
 pub fn feed_added(locale: Locale, f: &FeedRecord) -> Reply {
     let every = minutes(f.spec.every_ms);
-    t(
+    Reply::localized(
         locale,
         format!(
             "フィード {} を追加しました({}、{every} 分ごと)。最初の取得では投稿せず、既存の項目を既読にします。",
@@ -76,7 +73,7 @@ pub fn feed_changed(locale: Locale, f: &FeedRecord, verb: &str) -> Reply {
         "pause" => ("一時停止しました", "paused"),
         _ => ("再開しました", "resumed"),
     };
-    t(
+    Reply::localized(
         locale,
         format!("フィード {}({})を{ja}。", f.spec.id, f.spec.name),
         format!("Feed {} ({}) {en}.", f.spec.id, f.spec.name),
@@ -85,7 +82,7 @@ pub fn feed_changed(locale: Locale, f: &FeedRecord, verb: &str) -> Reply {
 
 pub fn feed_list(locale: Locale, feeds: &[FeedRecord], now_ms: u64) -> Reply {
     if feeds.is_empty() {
-        return t(locale, "フィードはありません。".into(), "No feeds.".into());
+        return Reply::localized(locale, "フィードはありません。".into(), "No feeds.".into());
     }
     let mut lines = vec![locale.pick("フィード一覧:", "Feeds:").to_string()];
     for f in feeds {
@@ -118,7 +115,7 @@ pub fn feed_list(locale: Locale, feeds: &[FeedRecord], now_ms: u64) -> Reply {
 }
 
 pub fn feed_down(locale: Locale, name: &str, url: &str, error: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!(
             "⚠️ フィード「{name}」を取得できません: {error}\n{url}\n復旧したらお知らせします(それまで間隔をあけて再試行します)。"
@@ -131,7 +128,7 @@ pub fn feed_down(locale: Locale, name: &str, url: &str, error: &str) -> Reply {
 
 pub fn feed_up(locale: Locale, name: &str, down_ms: u64) -> Reply {
     let m = minutes(down_ms);
-    t(
+    Reply::localized(
         locale,
         format!("✅ フィード「{name}」が復旧しました(約 {m} 分間停止)。"),
         format!("✅ Feed \"{name}\" recovered (down about {m} min)."),
@@ -157,5 +154,9 @@ pub fn feed_test_result(locale: Locale, total: usize, would_post: &[Advisory], n
 }
 
 pub fn feed_test_failed(locale: Locale, error: &str) -> Reply {
-    t(locale, format!("🧪 取得または解析に失敗しました: {error}"), format!("🧪 Fetching or parsing failed: {error}"))
+    Reply::localized(
+        locale,
+        format!("🧪 取得または解析に失敗しました: {error}"),
+        format!("🧪 Fetching or parsing failed: {error}"),
+    )
 }

@@ -59,6 +59,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The text of `locale`, from both languages written out.
+    pub fn localized(locale: Locale, ja: String, en: String) -> Reply {
+        Reply::text(match locale {
+            Locale::Ja => ja,
+            Locale::En => en,
+        })
+    }
+
     /// A one-paragraph message whose HTML is the escaped plain text.
     pub fn text(plain: impl Into<String>) -> Reply {
         let plain = plain.into();

@@ -6,15 +6,8 @@ use crate::moderation::duration::jst;
 use crate::moderation::sanction::{Kind, Sanction};
 use crate::store::AuditEntry;
 
-fn pick(locale: Locale, ja: String, en: String) -> Reply {
-    Reply::text(match locale {
-        Locale::Ja => ja,
-        Locale::En => en,
-    })
-}
-
 pub fn report_needs_target(locale: Locale, prefix: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!(
             "報告の対象が分かりません。報告したいメッセージに返信して「{prefix}report -- 理由」と送るか、メッセージのリンクか @ユーザー:サーバー を指定してください。"
@@ -26,7 +19,7 @@ pub fn report_needs_target(locale: Locale, prefix: &str) -> Reply {
 }
 
 pub fn bad_target(locale: Locale, text: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!(
             "「{text}」はユーザーID(@名前:サーバー)でもメッセージのリンク(https://matrix.to/#/...)でもありません。"
@@ -36,7 +29,7 @@ pub fn bad_target(locale: Locale, text: &str) -> Reply {
 }
 
 pub fn bad_user(locale: Locale, text: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("「{text}」はユーザーIDではありません。@名前:サーバー の形で指定してください。"),
         format!("\"{text}\" is not a user ID. Use the form @name:server."),
@@ -44,7 +37,7 @@ pub fn bad_user(locale: Locale, text: &str) -> Reply {
 }
 
 pub fn not_a_space_room(locale: Locale) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         "リンク先の部屋はこのコミュニティのスペースの部屋ではありません。".into(),
         "The linked room is not a room of this community's Space.".into(),
@@ -52,7 +45,7 @@ pub fn not_a_space_room(locale: Locale) -> Reply {
 }
 
 pub fn message_not_found(locale: Locale) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         "指定されたメッセージが見つかりません(削除されたか、ボットが読めない部屋です)。".into(),
         "That message cannot be found (it was removed, or the bot cannot read that room).".into(),
@@ -60,12 +53,16 @@ pub fn message_not_found(locale: Locale) -> Reply {
 }
 
 pub fn cannot_report_self(locale: Locale) -> Reply {
-    pick(locale, "自分自身やボットは報告できません。".into(), "You cannot report yourself or the bot.".into())
+    Reply::localized(
+        locale,
+        "自分自身やボットは報告できません。".into(),
+        "You cannot report yourself or the bot.".into(),
+    )
 }
 
 /// Sent privately to the reporter.
 pub fn report_received(locale: Locale, number: u64) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!(
             "報告を受け付けました(ケース #{number})。モデレーターが事実を確認して対応します。報告した人の名前は相手に知らされません。元の部屋のコマンドは削除しました。"
@@ -132,12 +129,16 @@ pub fn case_post(
 }
 
 pub fn no_such_case(locale: Locale, n: u64) -> Reply {
-    pick(locale, format!("ケース #{n} はありません。"), format!("There is no case #{n}."))
+    Reply::localized(locale, format!("ケース #{n} はありません。"), format!("There is no case #{n}."))
 }
 
 pub fn case_closed(locale: Locale, n: u64, state: CaseState) -> Reply {
     let s = state_name(locale, state);
-    pick(locale, format!("ケース #{n} はすでに閉じています({s})。"), format!("Case #{n} is already closed ({s})."))
+    Reply::localized(
+        locale,
+        format!("ケース #{n} はすでに閉じています({s})。"),
+        format!("Case #{n} is already closed ({s})."),
+    )
 }
 
 pub fn state_name(locale: Locale, state: CaseState) -> &'static str {
@@ -149,7 +150,7 @@ pub fn state_name(locale: Locale, state: CaseState) -> &'static str {
 }
 
 pub fn case_updated(locale: Locale, n: u64, what: &str) -> Reply {
-    pick(locale, format!("ケース #{n}: {what}"), format!("Case #{n}: {what}"))
+    Reply::localized(locale, format!("ケース #{n}: {what}"), format!("Case #{n}: {what}"))
 }
 
 pub fn assigned(locale: Locale, who: &str) -> String {
@@ -167,7 +168,7 @@ pub fn closed_as(locale: Locale, state: CaseState) -> String {
 }
 
 pub fn not_a_moderator(locale: Locale, user: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("{user} はモデレーターではないため担当にできません。"),
         format!("{user} is not a moderator and cannot be assigned."),
@@ -176,7 +177,7 @@ pub fn not_a_moderator(locale: Locale, user: &str) -> Reply {
 
 pub fn cases_list(locale: Locale, cases: &[Case], now_ms: u64) -> Reply {
     if cases.is_empty() {
-        return pick(locale, "該当するケースはありません。".into(), "No cases.".into());
+        return Reply::localized(locale, "該当するケースはありません。".into(), "No cases.".into());
     }
     let mut lines = vec![locale.pick("ケース一覧:", "Cases:").to_string()];
     for c in cases {
@@ -251,7 +252,7 @@ pub fn kind_name(locale: Locale, kind: Kind) -> &'static str {
 }
 
 pub fn protected_user(locale: Locale, user: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("{user} はモデレーターまたは管理者のため、制裁の対象にできません。権限を変更してから行ってください。"),
         format!("{user} is a moderator or admin and cannot be sanctioned. Change their power level first."),
@@ -259,11 +260,15 @@ pub fn protected_user(locale: Locale, user: &str) -> Reply {
 }
 
 pub fn not_the_bot(locale: Locale) -> Reply {
-    pick(locale, "ボット自身や自分自身は対象にできません。".into(), "You cannot target the bot or yourself.".into())
+    Reply::localized(
+        locale,
+        "ボット自身や自分自身は対象にできません。".into(),
+        "You cannot target the bot or yourself.".into(),
+    )
 }
 
 pub fn bad_duration(locale: Locale, text: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("期間「{text}」が分かりません。30m、2h、7d、2w のように指定してください(最長 366 日)。"),
         format!("Cannot read the duration \"{text}\". Use e.g. 30m, 2h, 7d or 2w (at most 366 days)."),
@@ -291,10 +296,12 @@ pub fn sanction_done(
         (format!(" ケース {} に記録しました。", cases.join(", ")), format!(" Recorded in case {}.", cases.join(", ")))
     };
     match kind {
-        Kind::Warn => {
-            pick(locale, format!("{user} に警告を送りました。{ja_cases}"), format!("Warned {user}.{en_cases}"))
-        }
-        _ => pick(
+        Kind::Warn => Reply::localized(
+            locale,
+            format!("{user} に警告を送りました。{ja_cases}"),
+            format!("Warned {user}.{en_cases}"),
+        ),
+        _ => Reply::localized(
             locale,
             format!("{user} を{k}しました{ja_until}。対象ルーム {rooms} 件。{ja_cases}"),
             format!("{k} of {user} applied in {rooms} rooms{en_until}.{en_cases}"),
@@ -304,11 +311,11 @@ pub fn sanction_done(
 
 pub fn lifted(locale: Locale, kind: Kind, user: &str) -> Reply {
     let k = kind_name(locale, kind);
-    pick(locale, format!("{user} の{k}を解除しました。"), format!("Lifted the {k} of {user}."))
+    Reply::localized(locale, format!("{user} の{k}を解除しました。"), format!("Lifted the {k} of {user}."))
 }
 
 pub fn warn_dm(locale: Locale, reason: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!(
             "⚠️ モデレーターからの警告です。\n理由: {reason}\nコミュニティのルールを確認してください。質問があればこのDMに返信するか、モデレーターに連絡してください。"
@@ -322,12 +329,12 @@ pub fn warn_dm(locale: Locale, reason: &str) -> Reply {
 pub fn mute_dm(locale: Locale, until_ms: Option<u64>, reason: &str) -> Reply {
     let until = until_ms.map(jst);
     match until {
-        Some(u) => pick(
+        Some(u) => Reply::localized(
             locale,
             format!("🔇 モデレーターの判断により、{u} までスペース内で発言できません。\n理由: {reason}"),
             format!("🔇 The moderators have muted you in the Space until {u}.\nReason: {reason}"),
         ),
-        None => pick(
+        None => Reply::localized(
             locale,
             format!("🔇 モデレーターの判断により、解除されるまでスペース内で発言できません。\n理由: {reason}"),
             format!("🔇 The moderators have muted you in the Space until further notice.\nReason: {reason}"),
@@ -336,11 +343,11 @@ pub fn mute_dm(locale: Locale, until_ms: Option<u64>, reason: &str) -> Reply {
 }
 
 pub fn unmute_dm(locale: Locale) -> Reply {
-    pick(locale, "🔈 ミュートが解除されました。".into(), "🔈 Your mute has been lifted.".into())
+    Reply::localized(locale, "🔈 ミュートが解除されました。".into(), "🔈 Your mute has been lifted.".into())
 }
 
 pub fn bad_link(locale: Locale, text: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!(
             "「{text}」はメッセージのリンクではありません。Element の「リンクをコピー」で得られる https://matrix.to/#/... を指定してください。"
@@ -350,7 +357,7 @@ pub fn bad_link(locale: Locale, text: &str) -> Reply {
 }
 
 pub fn redacted(locale: Locale) -> Reply {
-    pick(locale, "メッセージを削除しました。".into(), "The message was removed.".into())
+    Reply::localized(locale, "メッセージを削除しました。".into(), "The message was removed.".into())
 }
 
 pub fn announcement(locale: Locale, author: &str, text: &str) -> Reply {
@@ -369,11 +376,11 @@ pub fn announcement(locale: Locale, author: &str, text: &str) -> Reply {
 }
 
 pub fn announced(locale: Locale) -> Reply {
-    pick(locale, "お知らせに投稿しました。".into(), "Posted to the announcements room.".into())
+    Reply::localized(locale, "お知らせに投稿しました。".into(), "Posted to the announcements room.".into())
 }
 
 pub fn no_room(locale: Locale, purpose: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("rooms.toml に purpose = \"{purpose}\" の部屋がありません。"),
         format!("rooms.toml has no room with purpose = \"{purpose}\"."),
@@ -401,7 +408,7 @@ pub fn audit_post(locale: Locale, entry: &AuditEntry) -> Reply {
 
 pub fn audit_list(locale: Locale, entries: &[AuditEntry]) -> Reply {
     if entries.is_empty() {
-        return pick(locale, "該当する記録はありません。".into(), "No matching entries.".into());
+        return Reply::localized(locale, "該当する記録はありません。".into(), "No matching entries.".into());
     }
     let mut lines = vec![locale.pick("監査ログ(新しい順):", "Audit log (newest first):").to_string()];
     lines.extend(entries.iter().map(audit_line));
@@ -409,7 +416,7 @@ pub fn audit_list(locale: Locale, entries: &[AuditEntry]) -> Reply {
 }
 
 pub fn bad_audit_filter(locale: Locale, text: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("「{text}」は @ユーザー:サーバー でもケース番号でもありません。"),
         format!("\"{text}\" is neither @user:server nor a case number."),
@@ -417,7 +424,7 @@ pub fn bad_audit_filter(locale: Locale, text: &str) -> Reply {
 }
 
 pub fn internal_error(locale: Locale) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         "内部エラーのため実行できませんでした。何も変更されていません。管理者にログの確認を依頼してください。".into(),
         "An internal error stopped the command; nothing was changed. Ask an admin to check the bot's log.".into(),
@@ -425,7 +432,7 @@ pub fn internal_error(locale: Locale) -> Reply {
 }
 
 pub fn missing_text(locale: Locale, usage: &str) -> Reply {
-    pick(
+    Reply::localized(
         locale,
         format!("理由(または本文)が必要です。「--」の後に書いてください。\n使い方: {usage}"),
         format!("This command needs a reason (or text) after \"--\".\nUsage: {usage}"),

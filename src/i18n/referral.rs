@@ -7,13 +7,6 @@ use crate::referral::record::{Admission, Agreement, Referral, State};
 use crate::referral::rule::{Missing, Rule, Verdict};
 use crate::referral::rules_doc::Rules;
 
-fn t(locale: Locale, ja: String, en: String) -> Reply {
-    Reply::text(match locale {
-        Locale::Ja => ja,
-        Locale::En => en,
-    })
-}
-
 fn hours(ms: u64) -> u64 {
     ms.div_ceil(3_600_000)
 }
@@ -85,15 +78,15 @@ pub fn referral_card(locale: Locale, prefix: &str, r: &Referral, rule: &Rule) ->
 }
 
 pub fn self_referral(locale: Locale) -> Reply {
-    t(locale, "自分自身は紹介できません。".into(), "You cannot refer yourself.".into())
+    Reply::localized(locale, "自分自身は紹介できません。".into(), "You cannot refer yourself.".into())
 }
 
 pub fn already_member(locale: Locale, user: &str) -> Reply {
-    t(locale, format!("{user} はすでにメンバーです。"), format!("{user} is already a member."))
+    Reply::localized(locale, format!("{user} はすでにメンバーです。"), format!("{user} is already a member."))
 }
 
 pub fn duplicate_referral(locale: Locale, user: &str, n: u64) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("{user} には進行中の紹介 #{n} があります。推薦するなら !vouch {n} をどうぞ。"),
         format!("{user} already has referral #{n} in progress. Vouch for it with !vouch {n}."),
@@ -101,7 +94,7 @@ pub fn duplicate_referral(locale: Locale, user: &str, n: u64) -> Reply {
 }
 
 pub fn bad_evidence_url(locale: Locale, url: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!(
             "「{url}」は URL ではありません。候補者の Fediverse アカウントかサーバーの URL(https://...)を指定してください。"
@@ -111,7 +104,7 @@ pub fn bad_evidence_url(locale: Locale, url: &str) -> Reply {
 }
 
 pub fn on_probation(locale: Locale, until_ms: u64) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("参加して間もない期間(試用期間)は紹介できません。{} 以降に紹介できます。", jst(until_ms)),
         format!("Members in their probation period cannot refer yet. You can refer from {}.", jst(until_ms)),
@@ -120,7 +113,7 @@ pub fn on_probation(locale: Locale, until_ms: u64) -> Reply {
 
 pub fn quota_used(locale: Locale, quota: usize, window_ms: u64) -> Reply {
     let d = days(window_ms);
-    t(
+    Reply::localized(
         locale,
         format!("紹介できるのは {d} 日間に {quota} 人までです。しばらくしてからもう一度どうぞ。"),
         format!("You can refer at most {quota} people per {d} days. Try again later."),
@@ -128,19 +121,27 @@ pub fn quota_used(locale: Locale, quota: usize, window_ms: u64) -> Reply {
 }
 
 pub fn no_such_referral(locale: Locale, n: u64) -> Reply {
-    t(locale, format!("紹介 #{n} はありません。"), format!("There is no referral #{n}."))
+    Reply::localized(locale, format!("紹介 #{n} はありません。"), format!("There is no referral #{n}."))
 }
 
 pub fn referral_closed(locale: Locale, n: u64) -> Reply {
-    t(locale, format!("紹介 #{n} はすでに締め切られています。"), format!("Referral #{n} is already closed."))
+    Reply::localized(
+        locale,
+        format!("紹介 #{n} はすでに締め切られています。"),
+        format!("Referral #{n} is already closed."),
+    )
 }
 
 pub fn only_referrer_attests(locale: Locale) -> Reply {
-    t(locale, "条件の確認は紹介者だけができます。".into(), "Only the referrer can attest the conditions.".into())
+    Reply::localized(
+        locale,
+        "条件の確認は紹介者だけができます。".into(),
+        "Only the referrer can attest the conditions.".into(),
+    )
 }
 
 pub fn attested(locale: Locale, referrer: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("☑ {referrer} が4つの参加条件すべてを確認しました。"),
         format!("☑ {referrer} attested all four membership conditions."),
@@ -148,22 +149,34 @@ pub fn attested(locale: Locale, referrer: &str) -> Reply {
 }
 
 pub fn own_referral(locale: Locale) -> Reply {
-    t(locale, "自分が紹介した人は推薦できません。".into(), "You cannot vouch for your own referral.".into())
+    Reply::localized(
+        locale,
+        "自分が紹介した人は推薦できません。".into(),
+        "You cannot vouch for your own referral.".into(),
+    )
 }
 
 pub fn already_vouched(locale: Locale, n: u64) -> Reply {
-    t(locale, format!("紹介 #{n} にはすでに推薦しています。"), format!("You already vouched for referral #{n}."))
+    Reply::localized(
+        locale,
+        format!("紹介 #{n} にはすでに推薦しています。"),
+        format!("You already vouched for referral #{n}."),
+    )
 }
 
 pub fn vouched(locale: Locale, voter: &str, have: usize, need: usize) -> Reply {
-    t(locale, format!("👍 {voter} が推薦しました({have}/{need})。"), format!("👍 {voter} vouched ({have}/{need})."))
+    Reply::localized(
+        locale,
+        format!("👍 {voter} が推薦しました({have}/{need})。"),
+        format!("👍 {voter} vouched ({have}/{need})."),
+    )
 }
 
 pub fn objection_post(locale: Locale, prefix: &str, r: &Referral, by: &str, reason: Option<&str>) -> Reply {
     let n = r.number;
     let reason = reason
         .unwrap_or(locale.pick("(暗号化された部屋から送られたため非表示)", "(sent from an encrypted room; not shown)"));
-    t(
+    Reply::localized(
         locale,
         format!(
             "⚠️ 紹介 #{n}({})に {by} から異議: {reason}\n判断: {prefix}approve {n} -- 理由 / {prefix}reject {n} -- 理由",
@@ -177,7 +190,7 @@ pub fn objection_post(locale: Locale, prefix: &str, r: &Referral, by: &str, reas
 }
 
 pub fn objection_received(locale: Locale, n: u64) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!(
             "紹介 #{n} への異議をモデレーターに伝えました。紹介カードには表示されません。元の部屋のコマンドは削除しました。"
@@ -210,13 +223,13 @@ pub fn rules_for_candidate(locale: Locale, prefix: &str, candidate: &str, rules:
 pub fn approved_note(locale: Locale, by: &str, bot: &str, reason: Option<&str>) -> Reply {
     let why = reason.map(|r| format!(" — {r}")).unwrap_or_default();
     if by == bot {
-        t(
+        Reply::localized(
             locale,
             "✅ 承認条件を満たしたため承認されました。候補者を「ようこそ」に招待し、ルールを送りました。".into(),
             "✅ Accepted: the rule is met. The candidate is invited to the welcome room and has the rules.".into(),
         )
     } else {
-        t(
+        Reply::localized(
             locale,
             format!("✅ {by} が承認しました{why}。候補者を「ようこそ」に招待し、ルールを送りました。"),
             format!("✅ Approved by {by}{why}. The candidate is invited to the welcome room and has the rules."),
@@ -226,17 +239,21 @@ pub fn approved_note(locale: Locale, by: &str, bot: &str, reason: Option<&str>) 
 
 pub fn decision_done(locale: Locale, n: u64, approved: bool) -> Reply {
     match approved {
-        true => t(locale, format!("紹介 #{n} を承認しました。"), format!("Referral #{n} approved.")),
-        false => t(locale, format!("紹介 #{n} を見送りました。"), format!("Referral #{n} rejected.")),
+        true => Reply::localized(locale, format!("紹介 #{n} を承認しました。"), format!("Referral #{n} approved.")),
+        false => Reply::localized(locale, format!("紹介 #{n} を見送りました。"), format!("Referral #{n} rejected.")),
     }
 }
 
 pub fn rejected_note(locale: Locale, by: &str, reason: &str) -> Reply {
-    t(locale, format!("❌ {by} が見送りと判断しました — {reason}"), format!("❌ Rejected by {by} — {reason}"))
+    Reply::localized(
+        locale,
+        format!("❌ {by} が見送りと判断しました — {reason}"),
+        format!("❌ Rejected by {by} — {reason}"),
+    )
 }
 
 pub fn expired_note(locale: Locale) -> Reply {
-    t(
+    Reply::localized(
         locale,
         "⌛ 期限までに承認条件を満たさなかったため締め切りました。".into(),
         "⌛ Closed: the rule was not met before the expiry.".into(),
@@ -248,7 +265,7 @@ pub fn lapsed_reason(locale: Locale) -> String {
 }
 
 pub fn lapsed_note(locale: Locale) -> Reply {
-    t(
+    Reply::localized(
         locale,
         "⌛ 候補者が期限までにルールに同意しなかったため、招待を取り消しました。".into(),
         "⌛ The candidate did not agree to the rules in time; the invitation was withdrawn.".into(),
@@ -256,7 +273,7 @@ pub fn lapsed_note(locale: Locale) -> Reply {
 }
 
 pub fn admitted_note(locale: Locale, user: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("🎉 {user} がルールに同意し、スペースに招待されました。"),
         format!("🎉 {user} agreed to the rules and is invited into the Space."),
@@ -264,7 +281,7 @@ pub fn admitted_note(locale: Locale, user: &str) -> Reply {
 }
 
 pub fn welcome_admitted(locale: Locale, version: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("ルール(版 {version})への同意を記録しました。スペースと各部屋への招待を送りました。ようこそ!"),
         format!(
@@ -274,7 +291,7 @@ pub fn welcome_admitted(locale: Locale, version: &str) -> Reply {
 }
 
 pub fn agreed(locale: Locale, version: &str) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!("ルール(版 {version})への同意を記録しました。"),
         format!("Recorded your agreement to the rules (version {version})."),
@@ -282,7 +299,7 @@ pub fn agreed(locale: Locale, version: &str) -> Reply {
 }
 
 pub fn not_invited(locale: Locale) -> Reply {
-    t(
+    Reply::localized(
         locale,
         "あなたへの承認済みの紹介はありません。参加はメンバーからの紹介制です。".into(),
         "There is no accepted referral for you. Joining is by referral from a member.".into(),
@@ -368,7 +385,7 @@ pub fn whois(
 
 pub fn referral_list(locale: Locale, open: &[(Referral, Verdict)]) -> Reply {
     if open.is_empty() {
-        return t(locale, "進行中の紹介はありません。".into(), "No referrals in progress.".into());
+        return Reply::localized(locale, "進行中の紹介はありません。".into(), "No referrals in progress.".into());
     }
     let mut lines = vec![locale.pick("進行中の紹介:", "Referrals in progress:").to_string()];
     for (r, v) in open {
@@ -403,7 +420,7 @@ pub fn referral_list(locale: Locale, open: &[(Referral, Verdict)]) -> Reply {
 
 pub fn evidence_note(locale: Locale, found: &Result<Evidence, String>, now_ms: u64) -> Reply {
     match found {
-        Err(why) => t(
+        Err(why) => Reply::localized(
             locale,
             format!("🔎 サーバー情報を確認できませんでした({why})。判断の参考情報がないだけで、紹介は有効です。"),
             format!(
@@ -427,7 +444,7 @@ pub fn evidence_note(locale: Locale, found: &Result<Evidence, String>, now_ms: u
                 (None, Locale::Ja) => "「3ヶ月以上の運用」は確認できません",
                 (None, Locale::En) => "cannot tell about \"3+ months\"",
             };
-            t(
+            Reply::localized(
                 locale,
                 format!("🔎 サーバー情報: {}、{admin}。{months}。判断するのはメンバーです。", sw.trim()),
                 format!("🔎 Server: {}, {admin}; {months}. Members decide.", sw.trim()),
@@ -437,7 +454,7 @@ pub fn evidence_note(locale: Locale, found: &Result<Evidence, String>, now_ms: u
 }
 
 pub fn review_referred(locale: Locale, user: &str, admitted: &[String]) -> Reply {
-    t(
+    Reply::localized(
         locale,
         format!(
             "🔍 {user} が紹介して参加した人: {}。必要に応じて確認してください(自動の措置はありません)。",

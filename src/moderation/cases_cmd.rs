@@ -5,7 +5,7 @@ use super::record::{Record, record};
 use super::sanction::Sanctions;
 use super::target;
 use crate::commands::grammar::CaseFilter;
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::i18n::{self, ReasonView, ReportLine};
 use crate::roles::Role;
 use crate::store::Text;
@@ -64,10 +64,10 @@ pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<H
         None => inv.sender.to_string(),
         Some(m) => {
             let Some(user) = target::user(m) else {
-                return Err(Failure::Refused(i18n::bad_user(inv.locale, m)));
+                return refuse(i18n::bad_user(inv.locale, m));
             };
             if inv.lookups.user_role.is_none_or(|r| r < Role::Moderator) {
-                return Err(Failure::Refused(i18n::not_a_moderator(inv.locale, &user)));
+                return refuse(i18n::not_a_moderator(inv.locale, &user));
             }
             user
         }
@@ -75,7 +75,7 @@ pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<H
     let cases = Cases::open(inv.store)?;
     let mut case = load(inv, &cases, n)?;
     if case.state != CaseState::Open {
-        return Err(Failure::Refused(i18n::case_closed(inv.locale, n, case.state)));
+        return refuse(i18n::case_closed(inv.locale, n, case.state));
     }
     case.assignee = Some(who.clone());
     cases.put(&case)?;
@@ -98,7 +98,7 @@ pub fn close(inv: &Invocation<'_>, n: u64, state: CaseState, note: &str) -> Resu
     let again =
         case.notes.iter().any(|x| x.by == inv.sender && x.text == note && x.at_ms <= inv.now_ms) && case.state == state;
     if case.state != CaseState::Open && !again {
-        return Err(Failure::Refused(i18n::case_closed(inv.locale, n, case.state)));
+        return refuse(i18n::case_closed(inv.locale, n, case.state));
     }
     if !again {
         case.state = state;

@@ -2,7 +2,7 @@
 
 use super::record::{Record, record};
 use super::target;
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::Effect;
 use crate::i18n;
@@ -10,7 +10,7 @@ use crate::i18n;
 /// Posts to the announcements room on a moderator's behalf, with their name.
 pub fn announce(inv: &Invocation<'_>, text: &str) -> Result<Handled, Failure> {
     let Some(room) = inv.directory.room_for(Purpose::Announcements) else {
-        return Err(Failure::Refused(i18n::no_room(inv.locale, "announcements")));
+        return refuse(i18n::no_room(inv.locale, "announcements"));
     };
     let mut effects = vec![Effect::Notice {
         room_id: room.to_string(),
@@ -49,7 +49,7 @@ pub fn audit(inv: &Invocation<'_>, filter: Option<&str>) -> Result<Handled, Fail
             } else if let Ok(n) = f.trim_start_matches('#').parse::<u64>() {
                 inv.store.audit.recent(LIMIT, |e| e.case == Some(n))?
             } else {
-                return Err(Failure::Refused(i18n::bad_audit_filter(inv.locale, f)));
+                return refuse(i18n::bad_audit_filter(inv.locale, f));
             }
         }
     };

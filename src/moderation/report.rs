@@ -10,7 +10,7 @@
 use super::case::{CaseReport, Cases, EventRef, Filed};
 use super::record::{Record, recorder};
 use super::target::{self, Target};
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance};
 use crate::i18n::{self, ReasonView};
@@ -19,7 +19,6 @@ use crate::i18n::{self, ReasonView};
 const QUOTE_CHARS: usize = 500;
 
 pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> Result<Handled, Failure> {
-    let refuse = |r| Err(Failure::Refused(r));
     let target = match (target_arg, inv.reply_to) {
         (Some(t), _) => match target::parse(t) {
             Some(t) => t,

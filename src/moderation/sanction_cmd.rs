@@ -9,14 +9,10 @@ use super::duration;
 use super::record::{Record, record};
 use super::sanction::{self, Kind, Lifted, Sanction, Sanctions};
 use super::target;
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::effects::Effect;
 use crate::i18n;
 use crate::roles::Role;
-
-fn refuse<T>(r: i18n::Reply) -> Result<T, Failure> {
-    Err(Failure::Refused(r))
-}
 
 /// The user a sanction names, once it is clear they may be sanctioned.
 fn sanctionable(inv: &Invocation<'_>, arg: &str) -> Result<String, Failure> {

@@ -6,17 +6,13 @@ use super::Ctx;
 use super::evidence::Evidence;
 use super::record::{Admission, Agreement, Referral, Referrals, State};
 use super::rule::{self, Verdict};
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, MemberAction, Provenance, txn_id};
 use crate::i18n;
 use crate::moderation::{Record, Recorder, target};
 use crate::roles::Role;
 use crate::store::StoreError;
-
-fn refuse<T>(r: i18n::Reply) -> Result<T, Failure> {
-    Err(Failure::Refused(r))
-}
 
 /// Accepts the referral if the rule is met now.
 pub(super) fn accept_if_ready(ctx: &Ctx<'_>, refs: &Referrals, r: Referral) -> Result<Vec<Effect>, StoreError> {

@@ -2,16 +2,12 @@
 
 use super::record::{Referral, Referrals};
 use super::{Ctx, card_key};
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance};
 use crate::i18n;
 use crate::moderation::{Record, target};
 use crate::roles::Role;
-
-fn refuse<T>(r: i18n::Reply) -> Result<T, Failure> {
-    Err(Failure::Refused(r))
-}
 
 pub fn refer(inv: &Invocation<'_>, candidate_arg: &str, url: &str, reason: &str) -> Result<Handled, Failure> {
     let refs = Referrals::open(inv.store)?;

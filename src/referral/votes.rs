@@ -2,15 +2,11 @@
 
 use super::Ctx;
 use super::record::{Objection, Referrals, Vouch};
-use crate::commands::{Failure, Handled, Invocation};
+use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance};
 use crate::i18n;
 use crate::moderation::Record;
-
-fn refuse<T>(r: i18n::Reply) -> Result<T, Failure> {
-    Err(Failure::Refused(r))
-}
 
 pub fn vouch(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     let refs = Referrals::open(inv.store)?;
