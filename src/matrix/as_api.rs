@@ -161,6 +161,14 @@ impl AsApi {
         }
     }
 
+    /// A user's membership in a room (`join`, `invite`, `ban`, ...), if any.
+    pub async fn membership_of(&self, room_id: &str, user_id: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .state_event(room_id, "m.room.member", user_id)
+            .await?
+            .and_then(|c| c["membership"].as_str().map(str::to_string)))
+    }
+
     /// One event as the server has it (encrypted events stay encrypted).
     pub async fn event(&self, room_id: &str, event_id: &str) -> Result<Option<Value>, ApiError> {
         match self.call(Method::GET, &["_matrix", "client", "v3", "rooms", room_id, "event", event_id], None).await {

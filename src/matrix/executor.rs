@@ -131,11 +131,7 @@ impl Executor {
                 Ok(())
             }
             Effect::Invite { room_id, user } => {
-                let current = self
-                    .api
-                    .state_event(room_id, "m.room.member", user)
-                    .await?
-                    .and_then(|c| c["membership"].as_str().map(str::to_string));
+                let current = self.api.membership_of(room_id, user).await?;
                 if !matches!(current.as_deref(), Some("join" | "invite")) {
                     self.api.invite(room_id, user).await?;
                 }
@@ -161,11 +157,7 @@ impl Executor {
             }
             Effect::Membership { room_id, user, action, reason, .. } => {
                 self.guard(effect, room_id, false)?;
-                let current = self
-                    .api
-                    .state_event(room_id, "m.room.member", user)
-                    .await?
-                    .and_then(|c| c["membership"].as_str().map(str::to_string));
+                let current = self.api.membership_of(room_id, user).await?;
                 let needed = match action {
                     MemberAction::Kick => matches!(current.as_deref(), Some("join" | "invite" | "knock")),
                     MemberAction::Ban => current.as_deref() != Some("ban"),
