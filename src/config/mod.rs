@@ -173,7 +173,7 @@ impl Config {
             let mut rule = crate::referral::rule::Rule::default();
             let mut duration = |field: &str, value: Option<Spanned<String>>, target: &mut u64| {
                 if let Some(v) = value {
-                    match crate::moderation::duration::parse(v.get_ref()) {
+                    match crate::duration::parse(v.get_ref()) {
                         Some(ms) => *target = ms,
                         None => bad(v.span(), field, v.get_ref(), "a duration such as 30m, 24h, 14d (at most 366d)"),
                     }

@@ -8,7 +8,7 @@
 //! namespace URIs seen in the wild are accepted.
 
 use super::advisory::Cvss;
-use crate::moderation::duration::parse_rfc3339;
+use crate::duration::parse_rfc3339;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;

@@ -78,7 +78,7 @@ impl FeedSpec {
         };
         let every_ms = match every {
             None => 30 * 60_000,
-            Some(e) => match crate::moderation::duration::parse(e) {
+            Some(e) => match crate::duration::parse(e) {
                 Some(ms) => ms,
                 None => return Err("every = a duration such as \"30m\"".into()),
             },

@@ -96,7 +96,7 @@ pub fn retry_after_ms(value: &str, now_ms: u64) -> Option<u64> {
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let m = months.iter().position(|x| x == month)? + 1;
     let iso = format!("{year}-{m:02}-{:0>2}T{time}Z", day);
-    let at = crate::moderation::duration::parse_rfc3339(&iso)?;
+    let at = crate::duration::parse_rfc3339(&iso)?;
     Some(at.saturating_sub(now_ms))
 }
 

@@ -4,7 +4,7 @@
 
 use super::advisory::{Advisory, Cvss};
 use super::cvss;
-use crate::moderation::duration::parse_rfc3339;
+use crate::duration::parse_rfc3339;
 use serde_json::Value;
 
 /// Which kind of JSON this is, if it is an advisory record at all.

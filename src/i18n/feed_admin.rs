@@ -1,9 +1,9 @@
 //! What the bot says to moderators about feeds.
 
 use super::{Locale, Reply};
+use crate::duration::jst;
 use crate::feeds::Advisory;
 use crate::feeds::registry::{FeedRecord, Origin};
-use crate::moderation::duration::jst;
 
 fn minutes(ms: u64) -> u64 {
     ms / 60_000

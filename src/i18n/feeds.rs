@@ -1,8 +1,8 @@
 //! How advisories read in the vuln-info and news rooms.
 
 use super::{Locale, Reply, escape_html};
+use crate::duration::jst;
 use crate::feeds::Advisory;
-use crate::moderation::duration::jst;
 
 /// A badge a reader takes in at a glance, from the CVSS score.
 pub fn severity_badge(score: Option<f32>) -> &'static str {

@@ -13,7 +13,6 @@
 
 pub mod case;
 mod cases_cmd;
-pub mod duration;
 mod misc_cmd;
 pub mod power;
 mod record;

@@ -5,11 +5,11 @@
 //! power-level change half-way through the Space).
 
 use super::case::Cases;
-use super::duration;
 use super::record::{Record, record};
 use super::sanction::{self, Kind, Lifted, Sanction, Sanctions};
 use super::target;
 use crate::commands::{Failure, Handled, Invocation, refuse};
+use crate::duration;
 use crate::effects::Effect;
 use crate::i18n;
 use crate::roles::Role;

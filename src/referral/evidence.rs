@@ -6,7 +6,7 @@
 //! reported as "could not verify". The fetching, with its limits, is at the
 //! edge (`fetch::evidence`); this is the parsing of untrusted JSON.
 
-use crate::moderation::duration::parse_rfc3339;
+use crate::duration::parse_rfc3339;
 use serde_json::Value;
 
 /// "3 months", as the membership condition means it.

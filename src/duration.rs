@@ -1,5 +1,6 @@
-//! Durations as moderators type them (`30m`, `2h`, `7d`) and times as people
-//! read them (in JST, the community's time zone).
+//! Durations as people type them (`30m`, `2h`, `7d`) and times as people
+//! read them (in JST, the community's time zone), and RFC 3339 as feeds and
+//! Fediverse servers write it. Used by sanctions, referrals, feeds and config.
 
 /// The longest timed sanction; longer ones should be permanent and reviewed.
 pub const MAX_MS: u64 = 366 * 24 * 3600 * 1000;
