@@ -19,8 +19,12 @@ pub enum FeedError {
 const SUMMARY_CHARS: usize = 600;
 
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Advisory>, FeedError> {
-    // A single advisory record (OSV, NVD) rather than a feed of items.
+    // A single advisory record (OSV, NVD) rather than a feed of items. Only
+    // JSON that names their keys is decoded here, so a JSON Feed is parsed once.
+    let head = &bytes[..bytes.len().min(16 * 1024)];
+    let record_keys = [&b"\"schema_version\""[..], b"\"vulnerabilities\"", b"\"descriptions\""];
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && record_keys.iter().any(|k| memchr::memmem::find(head, k).is_some())
         && let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes)
         && let Some(advisories) = super::records::parse(source, &json)
     {
@@ -29,7 +33,6 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Advisory>, FeedError> {
     let feed = feed_rs::parser::parse(bytes).map_err(|e| FeedError::Unreadable(e.to_string()))?;
     // Namespace declarations sit on the root element, near the top; an
     // undeclared `sec:` prefix is JVN too (and the JVN pass reports it).
-    let head = &bytes[..bytes.len().min(16 * 1024)];
     let is_jvn = jvn::SEC_NAMESPACES.iter().any(|ns| memchr::memmem::find(head, ns.as_bytes()).is_some())
         || memchr::memmem::find(head, b"<sec:").is_some();
     let extra = if is_jvn { jvn::items(bytes)? } else { Vec::new() };
