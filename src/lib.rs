@@ -19,6 +19,7 @@ pub mod effects;
 pub mod feeds;
 pub mod fetch;
 pub mod i18n;
+pub mod logs;
 pub mod matrix;
 pub mod metrics;
 pub mod moderation;
