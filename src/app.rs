@@ -154,6 +154,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         setup: setup.clone(),
         store: store.clone(),
         sealer: Sealer::load_or_create(&config.data_dir).context("cannot load the sealing key")?,
+        keyed: crate::store::Keyed::load_or_create(&config.data_dir).context("cannot load the log key")?,
         metrics: metrics.clone(),
         executor,
         clock: clock.clone(),

@@ -47,6 +47,19 @@ pub enum Effect {
         thread: Option<String>,
         remember: Option<String>,
     },
+    /// An `m.notice` in the thread rooted at `root` (any event in the room).
+    Threaded { room_id: String, root: String, reply: Reply, provenance: Provenance, txn_id: String },
+    /// A file sent to a room, in the thread rooted at `root`; matrix-sdk
+    /// encrypts it (and its name) when the room is encrypted.
+    File {
+        room_id: String,
+        root: String,
+        name: String,
+        mime: String,
+        data: Vec<u8>,
+        provenance: Provenance,
+        txn_id: String,
+    },
     /// Invites a user to a room (nothing to do if they are in it or invited).
     Invite { room_id: String, user: String },
     /// Looks up a referral's evidence URL; the result comes back to the
@@ -75,6 +88,8 @@ impl Effect {
         match self {
             Effect::Reply { room_id, .. }
             | Effect::Notice { room_id, .. }
+            | Effect::Threaded { room_id, .. }
+            | Effect::File { room_id, .. }
             | Effect::Redact { room_id, .. }
             | Effect::Membership { room_id, .. }
             | Effect::Voice { room_id, .. }
@@ -91,6 +106,8 @@ impl Effect {
         match self {
             Effect::Reply { provenance, .. }
             | Effect::Notice { provenance, .. }
+            | Effect::Threaded { provenance, .. }
+            | Effect::File { provenance, .. }
             | Effect::Direct { provenance, .. }
             | Effect::Redact { provenance, .. }
             | Effect::Membership { provenance, .. }
@@ -105,7 +122,14 @@ impl Effect {
     /// is encrypted. Only messages do: state events (membership reasons,
     /// policy rules) and redaction reasons are always readable by the server.
     pub fn is_message(&self) -> bool {
-        matches!(self, Effect::Reply { .. } | Effect::Notice { .. } | Effect::Direct { .. })
+        matches!(
+            self,
+            Effect::Reply { .. }
+                | Effect::Notice { .. }
+                | Effect::Threaded { .. }
+                | Effect::File { .. }
+                | Effect::Direct { .. }
+        )
     }
 }
 

@@ -147,6 +147,8 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Whois { user } => referral::whois(inv, user),
         Command::Referrals => referral::list(inv),
         Command::Feed { action } => crate::feeds::commands::run(inv, action),
+        Command::Log { action, tlp } => crate::logs::commands::log(inv, action.as_ref(), tlp.as_deref()),
+        Command::Iocs { action } => crate::logs::commands::iocs(inv, action),
     }
 }
 
@@ -157,6 +159,8 @@ pub struct Wanted {
     pub event: Option<(String, String)>,
     /// The user whose role a command needs to know.
     pub user: Option<String>,
+    /// The replied-to shared log, decrypted (for `!log`).
+    pub shared_log: Option<(String, String)>,
 }
 
 pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -> Wanted {
@@ -171,14 +175,17 @@ pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -
                 (None, Some(ev)) => Some((room_id.to_string(), ev.to_string())),
                 _ => None,
             };
-            Wanted { event, user: None }
+            Wanted { event, ..Wanted::default() }
+        }
+        Command::Log { .. } => {
+            Wanted { shared_log: reply_to.map(|ev| (room_id.to_string(), ev.to_string())), ..Wanted::default() }
         }
         Command::Warn { user, .. }
         | Command::Mute { user, .. }
         | Command::Kick { user, .. }
-        | Command::Ban { user, .. } => Wanted { event: None, user: target::user(user) },
-        Command::Assign { moderator: Some(m), .. } => Wanted { event: None, user: target::user(m) },
-        Command::Refer { candidate, .. } => Wanted { event: None, user: target::user(candidate) },
+        | Command::Ban { user, .. } => Wanted { user: target::user(user), ..Wanted::default() },
+        Command::Assign { moderator: Some(m), .. } => Wanted { user: target::user(m), ..Wanted::default() },
+        Command::Refer { candidate, .. } => Wanted { user: target::user(candidate), ..Wanted::default() },
         _ => Wanted::default(),
     }
 }

@@ -84,10 +84,41 @@ pub enum Command {
     Whois { user: String },
     /// Referrals in progress.
     Referrals,
+    /// Log sharing: re-label a shared log (`--tlp`), or `sanitize` it.
+    Log {
+        #[command(subcommand)]
+        action: Option<LogAction>,
+        #[arg(long)]
+        tlp: Option<String>,
+    },
+    /// Indicators shared in the log-share room.
+    Iocs {
+        #[command(subcommand)]
+        action: IocsAction,
+    },
     /// Manage the vulnerability and news feeds.
     Feed {
         #[command(subcommand)]
         action: FeedAction,
+    },
+}
+
+/// `!log` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum LogAction {
+    /// A copy of the replied-to log without secrets and local identifiers.
+    Sanitize,
+}
+
+/// `!iocs` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum IocsAction {
+    /// Indicators whose TLP allows it, as a file.
+    Export {
+        #[arg(long)]
+        tlp: Option<String>,
+        #[arg(long)]
+        format: Option<String>,
     },
 }
 
@@ -161,6 +192,8 @@ impl Command {
             Command::Whois { .. } => "whois",
             Command::Referrals => "referrals",
             Command::Feed { .. } => "feed",
+            Command::Log { .. } => "log",
+            Command::Iocs { .. } => "iocs",
         }
     }
 }

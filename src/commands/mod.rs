@@ -69,6 +69,7 @@ impl CommandSpec {
 }
 
 const MODERATORS: Scope = Scope::Purposes(&[Purpose::Moderators]);
+const LOG_SHARE: Scope = Scope::Purposes(&[Purpose::LogShare]);
 
 /// Every command, in the order `!help` lists them.
 pub static SPECS: &[CommandSpec] = &[
@@ -276,6 +277,32 @@ pub static SPECS: &[CommandSpec] = &[
         scope: Scope::SpaceRoomsAndDirect,
     },
     CommandSpec {
+        name: "log",
+        usage: (
+            "log [--tlp clear|green|amber|amber+strict|red] | log sanitize",
+            "log [--tlp clear|green|amber|amber+strict|red] | log sanitize",
+        ),
+        summary: (
+            "ログを共有します(1行目に置き、続けてログかコードブロック)。共有済みのログへの返信で再ラベル、sanitize で秘密とローカル識別子を除いた版を作ります",
+            "share a log (first line, then the log or a code block); as a reply to a shared log: relabel it, or `sanitize` it",
+        ),
+        role: Role::Member,
+        scope: LOG_SHARE,
+    },
+    CommandSpec {
+        name: "iocs",
+        usage: (
+            "iocs export [--tlp green] [--format nginx|csv|json]",
+            "iocs export [--tlp green] [--format nginx|csv|json]",
+        ),
+        summary: (
+            "共有された攻撃元を、TLP が許す範囲でファイルに書き出します",
+            "export shared hostile sources that their TLP allows, as a file",
+        ),
+        role: Role::Member,
+        scope: LOG_SHARE,
+    },
+    CommandSpec {
         name: "feed",
         usage: (
             "feed add <URL> [--room vuln-info|news] [--every 30m] [--backfill N] | list | remove <id> | pause <id> | resume <id> | test <URL>",
@@ -311,6 +338,9 @@ pub struct Lookups {
     pub event: Option<Referenced>,
     /// The role of the user a command names (from the Space's room state).
     pub user_role: Option<Role>,
+    /// The log in the message a `!log` command replies to, decrypted and
+    /// unpacked by the edge (or why it could not be read).
+    pub shared_log: Option<Result<Vec<u8>, String>>,
 }
 
 /// Everything a handler may know about the command it runs.
@@ -335,6 +365,8 @@ pub struct Invocation<'a> {
     pub lookups: &'a Lookups,
     pub referrals: &'a crate::config::ReferralConfig,
     pub rules: &'a crate::referral::rules_doc::Rules,
+    pub logs: &'a crate::logs::Settings,
+    pub keyed: &'a crate::store::Keyed,
 }
 
 impl Invocation<'_> {

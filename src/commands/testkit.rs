@@ -27,6 +27,8 @@ pub struct Kit {
     pub now_ms: u64,
     pub referrals: crate::config::ReferralConfig,
     pub rules: crate::referral::rules_doc::Rules,
+    pub logs: crate::logs::Settings,
+    pub keyed: crate::store::Keyed,
 }
 
 /// One message to dispatch.
@@ -72,6 +74,8 @@ impl Kit {
                 evidence: crate::fetch::Limits::default(),
             },
             rules: crate::referral::rules_doc::Rules::new("rules v1"),
+            logs: crate::logs::Settings::default(),
+            keyed: crate::store::Keyed::from_key([9; 32]),
         }
     }
 
@@ -96,6 +100,8 @@ impl Kit {
             lookups: &m.lookups,
             referrals: &self.referrals,
             rules: &self.rules,
+            logs: &self.logs,
+            keyed: &self.keyed,
         };
         super::dispatch(&inv, m.body)
     }

@@ -38,6 +38,7 @@ pub struct Config {
     pub room_version: String,
     pub referrals: ReferralConfig,
     pub feeds: FeedsConfig,
+    pub logs: crate::logs::Settings,
 }
 
 /// `[feeds]`: what is polled, and what is worth posting.
@@ -199,6 +200,41 @@ impl Config {
                 },
             }
         };
+        let logs = {
+            let l = raw.logs.unwrap_or_default();
+            let mut settings = crate::logs::Settings::default();
+            for net in l.local_networks.unwrap_or_default() {
+                match net.get_ref().parse::<ipnet::IpNet>() {
+                    Ok(n) => settings.local.networks.push(n),
+                    Err(_) => bad(
+                        net.span(),
+                        "logs.local_networks",
+                        net.get_ref(),
+                        "a network such as 203.0.113.0/24 or 2001:db8::/32",
+                    ),
+                }
+            }
+            settings.local.domains =
+                l.local_domains.unwrap_or_default().into_iter().map(|d| d.to_ascii_lowercase()).collect();
+            if let Some(name) = &server_name {
+                settings.local.domains.push(name.as_str().to_ascii_lowercase());
+            }
+            if let Some(n) = l.max_bytes {
+                settings.max_bytes = n;
+            }
+            if let Some(ttl) = l.sighting_ttl {
+                match crate::duration::parse(ttl.get_ref()) {
+                    Some(ms) => settings.sighting_ttl_ms = ms,
+                    None => bad(
+                        ttl.span(),
+                        "logs.sighting_ttl",
+                        ttl.get_ref(),
+                        "a duration such as 30d or 90d (at most 366d)",
+                    ),
+                }
+            }
+            settings
+        };
         let feeds = {
             let f = raw.feeds.unwrap_or_default();
             let mut specs = Vec::new();
@@ -280,6 +316,7 @@ impl Config {
             room_version,
             referrals,
             feeds,
+            logs,
         })
     }
 }
@@ -363,6 +400,16 @@ struct RawConfig {
     appservice: RawAppservice,
     referrals: Option<RawReferrals>,
     feeds: Option<RawFeeds>,
+    logs: Option<RawLogs>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLogs {
+    local_networks: Option<Vec<Spanned<String>>>,
+    local_domains: Option<Vec<String>>,
+    max_bytes: Option<usize>,
+    sighting_ttl: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

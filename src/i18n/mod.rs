@@ -8,6 +8,7 @@
 mod config_errors;
 mod feed_admin;
 mod feeds;
+mod logs;
 mod messages;
 mod moderation;
 mod referral;
@@ -15,6 +16,7 @@ mod referral;
 pub use config_errors::config_error;
 pub use feed_admin::*;
 pub use feeds::*;
+pub use logs::*;
 pub use messages::*;
 pub use moderation::*;
 pub use referral::*;

@@ -12,10 +12,43 @@
 
 pub mod analyze;
 pub mod entry;
+pub mod export;
+pub mod extract;
 #[cfg(test)]
 mod fixture_tests;
 pub mod indicators;
 pub mod parse;
+pub mod sanitize;
+pub mod sightings;
 pub mod signature;
 pub mod stamp;
+pub mod summary;
 pub mod tally;
+pub mod tlp;
+
+pub mod commands;
+pub mod guard;
+pub mod share;
+#[cfg(test)]
+mod share_tests;
+
+/// `[logs]` in the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The operator's networks and domains (pseudonymised by `!log sanitize`).
+    pub local: sanitize::Local,
+    /// The largest log accepted, after decompression.
+    pub max_bytes: usize,
+    /// How long a sighting is kept.
+    pub sighting_ttl_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            local: sanitize::Local::default(),
+            max_bytes: 16 * 1024 * 1024,
+            sighting_ttl_ms: 90 * sightings::DAY_MS,
+        }
+    }
+}

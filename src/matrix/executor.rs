@@ -14,8 +14,11 @@ use crate::i18n::Reply as Text;
 use crate::metrics::Metrics;
 use crate::moderation::power;
 use crate::store::{Store, StoreError, Tree};
+use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::room::reply::EnforceThread;
 use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply, Thread};
+use matrix_sdk::ruma::events::room::message::{AddMentions, ReplyWithinThread};
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
 use matrix_sdk::{Client, Room, RoomMemberships, RoomState};
@@ -128,6 +131,31 @@ impl Executor {
                     self.sent_events.insert(key, &event_id.to_string())?;
                     self.sent_index.insert(event_id.as_str(), key)?;
                 }
+                Ok(())
+            }
+            Effect::Threaded { room_id, root, reply, txn_id, .. } => {
+                let room = self.room(room_id)?;
+                self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
+                let root = OwnedEventId::try_from(root.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
+                let mut content = notice(reply);
+                content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root)));
+                send(&room, content, txn_id).await.map(|_| ())
+            }
+            Effect::File { room_id, root, name, mime, data, txn_id, .. } => {
+                let room = self.room(room_id)?;
+                self.guard(effect, room_id, room.encryption_state().is_encrypted())?;
+                let root = OwnedEventId::try_from(root.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
+                let mime: mime::Mime = mime.parse().unwrap_or(mime::TEXT_PLAIN);
+                let config = AttachmentConfig::new().txn_id(OwnedTransactionId::from(txn_id.as_str())).reply(Some(
+                    matrix_sdk::room::reply::Reply {
+                        event_id: root,
+                        enforce_thread: EnforceThread::Threaded(ReplyWithinThread::No),
+                        add_mentions: AddMentions::No,
+                    },
+                ));
+                room.send_attachment(name.as_str(), &mime, data.clone(), config)
+                    .await
+                    .map_err(|e| ExecError::Send(e.to_string()))?;
                 Ok(())
             }
             Effect::Invite { room_id, user } => {

@@ -11,16 +11,23 @@ use super::executor::Executor;
 use crate::clock::Clock;
 use crate::commands::{self, Invocation, Lookups, Referenced};
 use crate::config::Setup;
+use crate::config::purpose::Purpose;
 use crate::effects::Effect;
+use crate::logs;
 use crate::metrics::Metrics;
 use crate::moderation::{Recorder, scheduler};
 use crate::roles::{self, Role, SenderFacts};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
+use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
-use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
+use matrix_sdk::ruma::events::room::message::{
+    FileMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
+use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room};
 use std::sync::Arc;
@@ -39,6 +46,28 @@ pub struct Incoming {
     pub reply_to: Option<OwnedEventId>,
     /// When the sync handler saw it, to time the bot's own share of a round trip.
     pub received: std::time::Instant,
+    /// A file message: where to download it (decrypted by matrix-sdk).
+    pub attachment: Option<Attachment>,
+}
+
+/// An attached file, not yet downloaded.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub source: MediaSource,
+    pub name: String,
+    pub mime: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl Attachment {
+    fn of(file: &FileMessageEventContent) -> Attachment {
+        Attachment {
+            source: file.source.clone(),
+            name: file.filename.clone().unwrap_or_else(|| file.body.clone()),
+            mime: file.info.as_ref().and_then(|i| i.mimetype.clone()),
+            size: file.info.as_ref().and_then(|i| i.size).map(u64::from),
+        }
+    }
 }
 
 /// What the worker handles, in order.
@@ -102,8 +131,10 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
             if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
                 return;
             }
-            let MessageType::Text(text) = &ev.content.msgtype else {
-                return;
+            let (text_body, attachment) = match &ev.content.msgtype {
+                MessageType::Text(text) => (text.body.clone(), None),
+                MessageType::File(file) => (file.caption().unwrap_or_default().to_string(), Some(Attachment::of(file))),
+                _ => return,
             };
             let reply_to = match &ev.content.relates_to {
                 Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
@@ -111,8 +142,8 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
                 _ => None,
             };
             let body = match reply_to {
-                Some(_) => strip_reply_fallback(&text.body).to_string(),
-                None => text.body.clone(),
+                Some(_) => strip_reply_fallback(&text_body).to_string(),
+                None => text_body,
             };
             let _ = tx.send(Work::Message(Incoming {
                 room_id: room.room_id().to_owned(),
@@ -122,6 +153,7 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
                 encrypted: room.encryption_state().is_encrypted(),
                 reply_to,
                 received: std::time::Instant::now(),
+                attachment,
             }));
         }
     });
@@ -177,6 +209,8 @@ pub struct Worker {
     pub setup: Arc<Setup>,
     pub store: Store,
     pub sealer: Sealer,
+    /// Keyed hashes for log sightings and pseudonyms.
+    pub keyed: crate::store::Keyed,
     pub metrics: Arc<Metrics>,
     pub executor: Executor,
     pub clock: Clock,
@@ -264,6 +298,7 @@ impl Worker {
             encrypted,
             reply_to: None,
             received: std::time::Instant::now(),
+            attachment: None,
         })
         .await;
     }
@@ -435,7 +470,15 @@ impl Worker {
         }
         Metrics::inc(&self.metrics.events_handled);
         if let Some(purpose) = self.served(&msg).await {
-            self.handle_command(&msg, purpose).await;
+            let is_command = msg.body.trim_start().starts_with(self.setup.config.command_prefix.as_str());
+            let shared = match purpose {
+                Some(Purpose::LogShare) if msg.encrypted => self.log_share(&msg).await,
+                Some(_) if !msg.encrypted && !is_command => self.log_guard(&msg).await,
+                _ => false,
+            };
+            if !shared {
+                self.handle_command(&msg, purpose).await;
+            }
         }
         if let Err(e) = self.store.mark_processed(msg.event_id.as_str(), self.clock.now_ms()) {
             tracing::error!(error = %e, event = %msg.event_id, "cannot mark event handled");
@@ -483,6 +526,8 @@ impl Worker {
             lookups: &lookups,
             referrals: &config.referrals,
             rules: &self.setup.rules,
+            logs: &config.logs,
+            keyed: &self.keyed,
         };
         let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
             return;
@@ -495,6 +540,141 @@ impl Worker {
         let total = msg.received.elapsed();
         self.metrics.observe_command_latency(total);
         tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
+    }
+
+    fn log_ctx(&self) -> logs::share::Ctx<'_> {
+        logs::share::Ctx {
+            store: &self.store,
+            sealer: &self.sealer,
+            keyed: &self.keyed,
+            settings: &self.setup.config.logs,
+            locale: self.setup.config.locale,
+            now_ms: self.clock.now_ms(),
+        }
+    }
+
+    /// A message in the encrypted log-share room that carries a log (a code
+    /// block, `!log` with the log after it, or a file): analysed, answered in
+    /// its thread. Returns whether it was a share.
+    async fn log_share(&self, msg: &Incoming) -> bool {
+        let ctx = self.log_ctx();
+        let prefix = &self.setup.config.command_prefix;
+        let effects = match &msg.attachment {
+            Some(att) => {
+                let label = match logs::extract::tlp_option(&msg.body) {
+                    Some(Err(bad)) => {
+                        let reply = crate::i18n::log_bad_tlp(ctx.locale, &bad);
+                        self.execute_all(
+                            &[logs::share::unreadable(msg.room_id.as_str(), msg.event_id.as_str(), reply)],
+                            "log share",
+                        )
+                        .await;
+                        return true;
+                    }
+                    Some(Ok(t)) => Some(t),
+                    None => logs::tlp::Tlp::find_in(&msg.body),
+                };
+                match self.download(att).await {
+                    Ok(log) => {
+                        let share = logs::share::Share {
+                            sender: msg.sender.as_str(),
+                            room_id: msg.room_id.as_str(),
+                            event_id: msg.event_id.as_str(),
+                            thread_root: msg.event_id.as_str(),
+                            log: &log,
+                            tlp: label,
+                        };
+                        logs::share::share(&ctx, &share)
+                    }
+                    Err(why) => Ok(vec![logs::share::unreadable(
+                        msg.room_id.as_str(),
+                        msg.event_id.as_str(),
+                        crate::i18n::log_unreadable(ctx.locale, &why),
+                    )]),
+                }
+            }
+            None => match logs::commands::text_share(
+                &ctx,
+                msg.sender.as_str(),
+                msg.room_id.as_str(),
+                msg.event_id.as_str(),
+                &msg.body,
+                prefix,
+            ) {
+                Some(r) => r,
+                None => return false,
+            },
+        };
+        match effects {
+            Ok(effects) => {
+                // IDs only: the log and its summary never reach the bot's own log.
+                tracing::info!(room = %msg.room_id, event = %msg.event_id, "log share analysed");
+                self.execute_all(&effects, "log share").await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot record log sightings"),
+        }
+        true
+    }
+
+    /// Downloads (and decrypts) an attachment within the size limit and
+    /// unpacks it; the error is said to the member in their language.
+    async fn download(&self, att: &Attachment) -> Result<Vec<u8>, String> {
+        let limit = self.setup.config.logs.max_bytes;
+        let locale = self.setup.config.locale;
+        if att.size.is_some_and(|s| s > limit as u64) {
+            return Err(crate::i18n::log_too_large(locale, limit));
+        }
+        let request = MediaRequestParameters { source: att.source.clone(), format: MediaFormat::File };
+        let bytes = self.client.media().get_media_content(&request, false).await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot download a shared log");
+            crate::i18n::log_download_failed(locale)
+        })?;
+        logs::extract::from_file(&bytes, limit).map_err(|e| crate::i18n::log_extract_error(locale, &e))
+    }
+
+    /// The log in a message of the log-share room, for `!log` replies to it.
+    async fn shared_log(&self, room_id: &OwnedRoomId, event_id: &str) -> Result<Vec<u8>, String> {
+        let locale = self.setup.config.locale;
+        let not_log = || crate::i18n::log_not_a_share(locale);
+        let room = self.client.get_room(room_id).ok_or_else(not_log)?;
+        let id = OwnedEventId::try_from(event_id).map_err(|_| not_log())?;
+        let event = room.event(&id, None).await.map_err(|_| not_log())?;
+        let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(m))) = event.raw().deserialize()
+        else {
+            return Err(not_log());
+        };
+        let Some(m) = m.as_original() else { return Err(not_log()) };
+        match &m.content.msgtype {
+            MessageType::File(file) => self.download(&Attachment::of(file)).await,
+            MessageType::Text(text) => {
+                let body = strip_reply_fallback(&text.body);
+                match logs::extract::from_text(body, &self.setup.config.command_prefix) {
+                    Some(Ok(share)) => Ok(share.log.into_bytes()),
+                    _ => Ok(body.as_bytes().to_vec()),
+                }
+            }
+            _ => Err(not_log()),
+        }
+    }
+
+    /// A server log in an unencrypted room is taken down.
+    async fn log_guard(&self, msg: &Incoming) -> bool {
+        let is_log = match &msg.attachment {
+            Some(att) => logs::guard::looks_like_log_file(&att.name, att.mime.as_deref()),
+            None => logs::guard::looks_like_log(&msg.body),
+        };
+        if !is_log {
+            return false;
+        }
+        let effects = logs::guard::take_down(
+            msg.room_id.as_str(),
+            msg.event_id.as_str(),
+            msg.sender.as_str(),
+            self.setup.config.locale,
+        );
+        tracing::info!(room = %msg.room_id, event = %msg.event_id, "log posted in an unencrypted room: taken down");
+        self.execute_all(&effects, "log guard").await;
+        true
     }
 
     /// Looks up a candidate's server in the background (it may take seconds)
@@ -537,6 +717,9 @@ impl Worker {
                 Ok(None) => {}
                 Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot fetch a referenced event"),
             }
+        }
+        if let Some((_, event_id)) = wanted.shared_log {
+            lookups.shared_log = Some(self.shared_log(&msg.room_id, &event_id).await);
         }
         if let Some(user) = wanted.user.and_then(|u| UserId::parse(u).ok()) {
             let role: Role = roles::resolve(self.sender_facts(&user).await);

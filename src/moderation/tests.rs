@@ -17,6 +17,7 @@ fn referenced(room: &str, body: Option<&str>) -> Lookups {
             body: body.map(str::to_string),
         }),
         user_role: None,
+        shared_log: None,
     }
 }
 

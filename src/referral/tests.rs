@@ -26,7 +26,7 @@ fn notes(effects: &[Effect]) -> Vec<String> {
 }
 
 fn candidate_lookup(role: Option<Role>) -> Lookups {
-    Lookups { event: None, user_role: role }
+    Lookups { event: None, user_role: role, shared_log: None }
 }
 
 fn refer(kit: &Kit, sender: &str, event: &str, body: &str) -> crate::commands::dispatch::Dispatched {

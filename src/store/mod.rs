@@ -6,10 +6,12 @@
 //! handled, the audit log. matrix-sdk keeps its own (encrypted) stores beside it.
 
 mod audit;
+mod keyed;
 mod seal;
 mod tree;
 
 pub use audit::{AuditEntry, AuditLog};
+pub use keyed::Keyed;
 pub use seal::{SealError, Sealer, Text};
 pub use tree::Tree;
 

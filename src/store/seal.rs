@@ -34,6 +34,22 @@ pub enum SealError {
     Open,
 }
 
+/// A 32-byte key kept hex-encoded in a 0600 file, generated on first use.
+pub fn private_key(path: &Path) -> Result<[u8; 32], SealError> {
+    let err = |reason: String| SealError::Key { path: path.display().to_string(), reason };
+    let hex_key = match std::fs::read_to_string(path) {
+        Ok(k) => k.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let k = crate::registration::random_token();
+            crate::matrix::session::write_private(path, k.as_bytes()).map_err(|e| err(e.to_string()))?;
+            k
+        }
+        Err(e) => return Err(err(e.to_string())),
+    };
+    let bytes = hex::decode(&hex_key).map_err(|e| err(e.to_string()))?;
+    bytes.try_into().map_err(|_| err("the key is not 32 bytes".into()))
+}
+
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
@@ -42,20 +58,7 @@ pub struct Sealer {
 impl Sealer {
     /// Loads the key from `data_dir/seal.key`, creating it on first use.
     pub fn load_or_create(data_dir: &Path) -> Result<Sealer, SealError> {
-        let path = data_dir.join("seal.key");
-        let err = |reason: String| SealError::Key { path: path.display().to_string(), reason };
-        let hex_key = match std::fs::read_to_string(&path) {
-            Ok(k) => k.trim().to_string(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let k = crate::registration::random_token();
-                crate::matrix::session::write_private(&path, k.as_bytes()).map_err(|e| err(e.to_string()))?;
-                k
-            }
-            Err(e) => return Err(err(e.to_string())),
-        };
-        let bytes = hex::decode(&hex_key).map_err(|e| err(e.to_string()))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| err("the key is not 32 bytes".into()))?;
-        Ok(Sealer::from_key(key))
+        Ok(Sealer::from_key(private_key(&data_dir.join("seal.key"))?))
     }
 
     pub fn from_key(key: [u8; 32]) -> Sealer {

@@ -71,6 +71,17 @@ impl<V: Serialize + DeserializeOwned> Tree<V> {
             .collect()
     }
 
+    /// Entries whose key starts with `prefix`, in key order.
+    pub fn scan_prefix(&self, prefix: &str) -> Result<Vec<(String, V)>, StoreError> {
+        self.tree
+            .scan_prefix(prefix.as_bytes())
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), self.decode(&k, &v)?))
+            })
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.tree.len()
     }
