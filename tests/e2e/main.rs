@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 mod encrypted;
 mod feeds;
+mod logs;
 mod moderation;
 mod referrals;
 mod restart;
@@ -44,6 +45,10 @@ const HS_TESTS: &[(&str, HsTest)] = &[
     ),
     ("referrals::refer_vouch_agree_reject_expire", referrals::refer_vouch_agree_reject_expire),
     ("feeds::matching_items_once_with_cross_source_threads", feeds::matching_items_once_with_cross_source_threads),
+    (
+        "logs::share_summarise_sightings_sanitize_export_and_guard",
+        logs::share_summarise_sightings_sanitize_export_and_guard,
+    ),
 ];
 
 const PLAIN_TESTS: &[(&str, PlainTest)] = &[

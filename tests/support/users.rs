@@ -23,6 +23,8 @@ pub struct Seen {
     pub in_reply_to: Option<OwnedEventId>,
     /// The thread root, for messages in a thread.
     pub thread_root: Option<OwnedEventId>,
+    /// A file message: where to download it.
+    pub file: Option<matrix_sdk::ruma::events::room::MediaSource>,
 }
 
 pub struct Member {
@@ -50,9 +52,14 @@ impl Member {
         client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
             let tx = tx.clone();
             async move {
+                let mut file = None;
                 let (is_notice, body, html) = match &ev.content.msgtype {
                     MessageType::Notice(n) => (true, n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone())),
                     MessageType::Text(t) => (false, t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone())),
+                    MessageType::File(f) => {
+                        file = Some(f.source.clone());
+                        (false, f.filename.clone().unwrap_or_else(|| f.body.clone()), None)
+                    }
                     _ => return,
                 };
                 let in_reply_to = match &ev.content.relates_to {
@@ -72,6 +79,7 @@ impl Member {
                     html,
                     in_reply_to,
                     thread_root,
+                    file,
                 });
             }
         });
