@@ -551,6 +551,17 @@ exclude = []
 # url = "https://example.org/feed.xml"
 # room = "news"        # or "vuln-info"
 # every = "1h"
+
+[logs]
+# The operator's own networks and domains: `!log sanitize` pseudonymises the
+# addresses in them and the handles on them. Private and loopback ranges and
+# homeserver.server_name are always included.
+local_networks = []
+local_domains = []
+# The largest log accepted, in bytes after gunzip.
+max_bytes = 16777216
+# How long a sighting (a keyed hash of a hostile address) is kept.
+sighting_ttl = "90d"
 "#
     )
 }

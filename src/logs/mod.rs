@@ -52,3 +52,5 @@ impl Default for Settings {
         }
     }
 }
+#[cfg(test)]
+mod fuzz_tests;

@@ -7,7 +7,7 @@ use crate::block_on;
 use crate::commands::admin_in;
 use crate::support::bot::Bot;
 use crate::support::synapse::{Slot, Synapse};
-use crate::support::users::{Member, Seen};
+use crate::support::users::{Member, Seen, state_content};
 use libtest_mimic::Failed;
 use matrix_sdk::Room;
 use matrix_sdk::attachment::AttachmentConfig;
@@ -107,6 +107,13 @@ pub fn share_summarise_sightings_sanitize_export_and_guard(hs: &Synapse) -> Resu
         let lounge_id = alice.resolve(&slot.alias("lounge")).await;
         let lounge = alice.join(&lounge_id).await;
         let log_id = log_room.room_id().to_owned();
+        // The room itself: encrypted, history visible only since joining.
+        let state = alice.state(&log_id).await;
+        assert_eq!(
+            state_content(&state, "m.room.history_visibility", "").map(|c| c["history_visibility"].clone()),
+            Some(serde_json::json!("joined"))
+        );
+        assert!(state_content(&state, "m.room.encryption", "").is_some());
         let mut bob = member_in(hs, &alice, &space, &format!("bob{}", slot.index), &[&log_id]).await;
         let bob_log = bob.client.get_room(&log_id).expect("bob in log-share");
 

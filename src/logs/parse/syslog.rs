@@ -52,8 +52,11 @@ fn rfc5424(line: &[u8]) -> Option<Syslog<'_>> {
     Some(Syslog { time: Stamp { key, text: time_text }, program, pid, message: rest })
 }
 
+/// A program name, its pid, and the message after them.
+type Program<'a> = (&'a [u8], Option<&'a [u8]>, &'a [u8]);
+
 /// Splits `prog[pid]:`, `prog:`, `[prog]:` or `[prog]` off the front of `rest`.
-fn program(rest: &[u8]) -> Option<(&[u8], Option<&[u8]>, &[u8])> {
+fn program(rest: &[u8]) -> Option<Program<'_>> {
     let sp = memchr(b' ', rest).unwrap_or(rest.len());
     let token = &rest[..sp];
     let after = rest.get(sp + 1..).unwrap_or_default();
