@@ -67,7 +67,18 @@ pub struct Analyzer {
 
 /// Lines split on `\n`, `\r\n` or a bare `\r` (old Mac and some captured logs).
 pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    data.split(|&c| c == b'\n' || c == b'\r').filter(|l| !l.trim_ascii().is_empty())
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+            let line = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            if !line.trim_ascii().is_empty() {
+                return Some(line);
+            }
+        }
+        None
+    })
 }
 
 fn generic(line: &[u8]) -> Entry<'_> {
@@ -163,6 +174,7 @@ impl Analyzer {
         for (host, n) in self.sshd.unfinished() {
             self.tally.add_late_failures(host, n);
         }
+        self.tally.finish();
         self.tally
     }
 }

@@ -155,8 +155,8 @@ pub fn classify(e: &Entry<'_>) -> u32 {
         if !t.starts_with(b"/") && t != b"*" {
             mask |= Signature::ProxyProbe.bit();
         }
-        let seg = first_segment(t).to_ascii_lowercase();
-        if WEBMAIL_PREFIXES.iter().any(|p| seg.starts_with(p)) {
+        let seg = first_segment(t);
+        if WEBMAIL_PREFIXES.iter().any(|p| seg.len() >= p.len() && seg[..p.len()].eq_ignore_ascii_case(p)) {
             mask |= Signature::Webmail.bit();
         }
         // Only a POST to /api/v1/accounts is a sign-up.

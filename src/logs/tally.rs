@@ -130,10 +130,8 @@ impl Tally {
             }
         }
         if let Some(ua) = e.user_agent {
+            // Servers named by User-Agents are read once per distinct agent, in `finish`.
             bump(&mut self.agents, ua);
-            if let Some(server) = indicators::fediverse_server(ua) {
-                *self.domains.entry(server).or_default() += 1;
-            }
         }
         if let Some(t) = e.target
             && !e.not_found
@@ -150,6 +148,15 @@ impl Tally {
             *self.domains.entry(String::from_utf8_lossy(origin).to_ascii_lowercase()).or_default() += 1;
         }
         hits
+    }
+
+    /// Adds what is read once per distinct value rather than per line.
+    pub fn finish(&mut self) {
+        for (ua, n) in &self.agents {
+            if let Some(server) = indicators::fediverse_server(ua) {
+                *self.domains.entry(server).or_default() += n;
+            }
+        }
     }
 
     /// Counts a failure that only became certain when the log ended.
