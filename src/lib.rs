@@ -28,3 +28,4 @@ pub mod registration;
 pub mod roles;
 pub mod space;
 pub mod store;
+pub mod tickets;

@@ -2,6 +2,7 @@
 
 use super::grammar::{self, Command, ParseError, Parsed};
 use super::{Failure, Handled, Invocation, help, ping, spec};
+use crate::config::purpose::Purpose;
 use crate::effects::Effect;
 use crate::i18n::{self, Reply};
 use crate::moderation::{self, case::CaseState, sanction::Kind};
@@ -80,7 +81,9 @@ pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
 
 fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
     let cmd = &p.command;
-    let Some(s) = spec(cmd.name()) else {
+    let ticket_assign = matches!(cmd, Command::Assign { .. })
+        && matches!(inv.purpose, Some(Purpose::VulnConsult | Purpose::IncidentConsult));
+    let Some(s) = (if ticket_assign { Some(&super::TICKET_ASSIGN) } else { spec(cmd.name()) }) else {
         return (Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, cmd.name())));
     };
     // The role first: someone who may not use a command anyway need not
@@ -121,6 +124,11 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Report { target } => moderation::report(inv, target.as_deref(), text),
         Command::Cases { filter } => moderation::cases(inv, *filter),
         Command::Case { number } => moderation::case(inv, *number),
+        Command::Assign { number, moderator }
+            if matches!(inv.purpose, Some(Purpose::VulnConsult | Purpose::IncidentConsult)) =>
+        {
+            crate::tickets::assign(inv, *number, moderator.as_deref())
+        }
         Command::Assign { number, moderator } => moderation::assign(inv, *number, moderator.as_deref()),
         Command::Resolve { number } => moderation::close(inv, *number, CaseState::Resolved, text),
         Command::Dismiss { number } => moderation::close(inv, *number, CaseState::Dismissed, text),
@@ -149,6 +157,10 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Feed { action } => crate::feeds::commands::run(inv, action),
         Command::Log { action, tlp } => crate::logs::commands::log(inv, action.as_ref(), tlp.as_deref()),
         Command::Iocs { action } => crate::logs::commands::iocs(inv, action),
+        Command::Track => crate::tickets::track(inv, optional),
+        Command::Ticket { number, state } => crate::tickets::ticket(inv, *number, *state, optional),
+        Command::Tickets { filter } => crate::tickets::list(inv, *filter),
+        Command::Confirm { number } => crate::tickets::confirm(inv, *number),
     }
 }
 
@@ -176,6 +188,9 @@ pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -
                 _ => None,
             };
             Wanted { event, ..Wanted::default() }
+        }
+        Command::Track => {
+            Wanted { event: reply_to.map(|ev| (room_id.to_string(), ev.to_string())), ..Wanted::default() }
         }
         Command::Log { .. } => {
             Wanted { shared_log: reply_to.map(|ev| (room_id.to_string(), ev.to_string())), ..Wanted::default() }

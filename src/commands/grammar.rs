@@ -96,6 +96,14 @@ pub enum Command {
         #[command(subcommand)]
         action: IocsAction,
     },
+    /// Open a ticket (a title, or as a reply to a message).
+    Track,
+    /// Move a ticket to another state.
+    Ticket { number: u64, state: crate::tickets::record::State },
+    /// List tickets.
+    Tickets { filter: Option<TicketFilter> },
+    /// Confirm a ticket (publishes it when enough members or a moderator confirm).
+    Confirm { number: u64 },
     /// Manage the vulnerability and news feeds.
     Feed {
         #[command(subcommand)]
@@ -155,6 +163,14 @@ pub enum FeedAction {
     },
 }
 
+/// Which tickets `!tickets` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TicketFilter {
+    Open,
+    All,
+    Mine,
+}
+
 /// Which cases `!cases` lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CaseFilter {
@@ -193,6 +209,10 @@ impl Command {
             Command::Referrals => "referrals",
             Command::Feed { .. } => "feed",
             Command::Log { .. } => "log",
+            Command::Track => "track",
+            Command::Ticket { .. } => "ticket",
+            Command::Tickets { .. } => "tickets",
+            Command::Confirm { .. } => "confirm",
             Command::Iocs { .. } => "iocs",
         }
     }
@@ -217,6 +237,8 @@ enum TextRule {
     Required,
     /// Everything after the command word is the text (required).
     Rest,
+    /// Everything after the command word is the text, if any.
+    OptionalRest,
 }
 
 fn text_rule(name: &str) -> TextRule {
@@ -224,7 +246,8 @@ fn text_rule(name: &str) -> TextRule {
         "report" | "resolve" | "dismiss" | "warn" | "mute" | "kick" | "ban" | "refer" | "object" | "reject" => {
             TextRule::Required
         }
-        "unmute" | "unban" | "redact" | "approve" => TextRule::Optional,
+        "unmute" | "unban" | "redact" | "approve" | "ticket" => TextRule::Optional,
+        "track" => TextRule::OptionalRest,
         "announce" => TextRule::Rest,
         _ => TextRule::None,
     }
@@ -255,7 +278,7 @@ pub fn parse(body: &str, prefix: &str) -> Option<Result<Parsed, ParseError>> {
     let name = rest[..word_end].to_lowercase();
     let rule = text_rule(&name);
     let (args, text) = match rule {
-        TextRule::Rest => (&rest[..word_end], Some(&rest[word_end..])),
+        TextRule::Rest | TextRule::OptionalRest => (&rest[..word_end], Some(&rest[word_end..])),
         TextRule::None => (rest.lines().next().unwrap_or_default(), None),
         TextRule::Optional | TextRule::Required => split_text(rest),
     };

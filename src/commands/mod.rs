@@ -70,6 +70,19 @@ impl CommandSpec {
 
 const MODERATORS: Scope = Scope::Purposes(&[Purpose::Moderators]);
 const LOG_SHARE: Scope = Scope::Purposes(&[Purpose::LogShare]);
+const CONSULT: Scope = Scope::Purposes(&[Purpose::VulnConsult, Purpose::IncidentConsult]);
+const TICKET_ROOMS: Scope =
+    Scope::Purposes(&[Purpose::VulnConsult, Purpose::IncidentConsult, Purpose::VulnInfo, Purpose::Alerts]);
+
+/// `!assign` in a consultation room assigns a ticket (any member); in the
+/// moderators room it assigns a case.
+pub static TICKET_ASSIGN: CommandSpec = CommandSpec {
+    name: "assign",
+    usage: ("assign <番号> [@メンバー]", "assign <number> [@member]"),
+    summary: ("チケットの担当者を決めます(省略時は自分)", "assign a ticket (to yourself by default)"),
+    role: Role::Member,
+    scope: CONSULT,
+};
 
 /// Every command, in the order `!help` lists them.
 pub static SPECS: &[CommandSpec] = &[
@@ -277,6 +290,43 @@ pub static SPECS: &[CommandSpec] = &[
         scope: Scope::SpaceRoomsAndDirect,
     },
     CommandSpec {
+        name: "track",
+        usage: ("track <件名>(またはメッセージへの返信で)", "track <title> (or as a reply to a message)"),
+        summary: (
+            "相談をチケットにします(確認済みの部屋の投稿への返信なら、対応相談の部屋にチケットを作ります)",
+            "open a ticket (as a reply to a post in a confirmed room, the ticket opens in its consultation room)",
+        ),
+        role: Role::Member,
+        scope: TICKET_ROOMS,
+    },
+    CommandSpec {
+        name: "ticket",
+        usage: (
+            "ticket <番号> open|investigating|dismissed|closed [-- メモ]、assign <番号> [@メンバー]",
+            "ticket <number> open|investigating|dismissed|closed [-- note], assign <number> [@member]",
+        ),
+        summary: ("チケットの状態を進めます", "move a ticket to another state"),
+        role: Role::Member,
+        scope: CONSULT,
+    },
+    CommandSpec {
+        name: "tickets",
+        usage: ("tickets [open|all|mine]", "tickets [open|all|mine]"),
+        summary: ("チケットの一覧(期限切れの未確認には ⏰)", "list tickets (⏰ marks unacknowledged overdue ones)"),
+        role: Role::Member,
+        scope: Scope::Purposes(&[Purpose::VulnConsult, Purpose::IncidentConsult, Purpose::Moderators]),
+    },
+    CommandSpec {
+        name: "confirm",
+        usage: ("confirm <番号>", "confirm <number>"),
+        summary: (
+            "チケットを確認します。モデレーター、または起票者以外のメンバーの規定人数で確認済みの部屋に掲載されます",
+            "confirm a ticket; a moderator, or enough members besides the opener, publish it to the confirmed room",
+        ),
+        role: Role::Member,
+        scope: CONSULT,
+    },
+    CommandSpec {
         name: "log",
         usage: (
             "log [--tlp clear|green|amber|amber+strict|red] | log sanitize",
@@ -367,6 +417,7 @@ pub struct Invocation<'a> {
     pub rules: &'a crate::referral::rules_doc::Rules,
     pub logs: &'a crate::logs::Settings,
     pub keyed: &'a crate::store::Keyed,
+    pub tickets: &'a crate::tickets::Settings,
 }
 
 impl Invocation<'_> {

@@ -17,6 +17,10 @@ pub const POLICY: &str = "!policy:x";
 pub const NEWS: &str = "!ann:x";
 pub const REFS: &str = "!refs:x";
 pub const WELCOME: &str = "!welcome:x";
+pub const VCONSULT: &str = "!vconsult:x";
+pub const VINFO: &str = "!vinfo:x";
+pub const ICONSULT: &str = "!iconsult:x";
+pub const ALERTS: &str = "!alerts:x";
 
 pub struct Kit {
     pub store: Store,
@@ -29,6 +33,7 @@ pub struct Kit {
     pub rules: crate::referral::rules_doc::Rules,
     pub logs: crate::logs::Settings,
     pub keyed: crate::store::Keyed,
+    pub tickets: crate::tickets::Settings,
 }
 
 /// One message to dispatch.
@@ -64,6 +69,10 @@ impl Kit {
                     (NEWS, Purpose::Announcements, false),
                     (REFS, Purpose::Referrals, false),
                     (WELCOME, Purpose::Welcome, false),
+                    (VCONSULT, Purpose::VulnConsult, false),
+                    (VINFO, Purpose::VulnInfo, false),
+                    (ICONSULT, Purpose::IncidentConsult, false),
+                    (ALERTS, Purpose::Alerts, false),
                 ],
             ),
             locale: Locale::Ja,
@@ -76,6 +85,7 @@ impl Kit {
             rules: crate::referral::rules_doc::Rules::new("rules v1"),
             logs: crate::logs::Settings::default(),
             keyed: crate::store::Keyed::from_key([9; 32]),
+            tickets: crate::tickets::Settings::default(),
         }
     }
 
@@ -102,6 +112,7 @@ impl Kit {
             rules: &self.rules,
             logs: &self.logs,
             keyed: &self.keyed,
+            tickets: &self.tickets,
         };
         super::dispatch(&inv, m.body)
     }

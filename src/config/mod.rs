@@ -39,6 +39,7 @@ pub struct Config {
     pub referrals: ReferralConfig,
     pub feeds: FeedsConfig,
     pub logs: crate::logs::Settings,
+    pub tickets: crate::tickets::Settings,
 }
 
 /// `[feeds]`: what is polled, and what is worth posting.
@@ -200,6 +201,20 @@ impl Config {
                 },
             }
         };
+        let tickets = {
+            let t = raw.tickets.unwrap_or_default();
+            let mut settings = crate::tickets::Settings::default();
+            if let Some(n) = t.confirmations {
+                settings.confirmations = n.max(1);
+            }
+            if let Some(w) = t.ack_within {
+                match crate::duration::parse(w.get_ref()) {
+                    Some(ms) => settings.ack_within_ms = ms,
+                    None => bad(w.span(), "tickets.ack_within", w.get_ref(), "a duration such as 48h or 2d"),
+                }
+            }
+            settings
+        };
         let logs = {
             let l = raw.logs.unwrap_or_default();
             let mut settings = crate::logs::Settings::default();
@@ -317,6 +332,7 @@ impl Config {
             referrals,
             feeds,
             logs,
+            tickets,
         })
     }
 }
@@ -401,6 +417,14 @@ struct RawConfig {
     referrals: Option<RawReferrals>,
     feeds: Option<RawFeeds>,
     logs: Option<RawLogs>,
+    tickets: Option<RawTickets>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTickets {
+    confirmations: Option<usize>,
+    ack_within: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -562,6 +586,13 @@ local_domains = []
 max_bytes = 16777216
 # How long a sighting (a keyed hash of a hostile address) is kept.
 sighting_ttl = "90d"
+
+[tickets]
+# Members besides the opener whose !confirm publishes a ticket (a moderator's
+# !confirm publishes at once).
+confirmations = 2
+# A ticket nobody takes or moves on within this time pings the moderators once.
+ack_within = "48h"
 "#
     )
 }

@@ -12,6 +12,7 @@ mod logs;
 mod messages;
 mod moderation;
 mod referral;
+mod tickets;
 
 pub use config_errors::config_error;
 pub use feed_admin::*;
@@ -20,6 +21,7 @@ pub use logs::*;
 pub use messages::*;
 pub use moderation::*;
 pub use referral::*;
+pub use tickets::*;
 
 use serde::{Deserialize, Serialize};
 

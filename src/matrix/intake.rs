@@ -421,6 +421,18 @@ impl Worker {
             }
             Err(e) => tracing::error!(error = %e, "cannot read referral deadlines"),
         }
+        match crate::tickets::due(&rec, config.tickets.ack_within_ms) {
+            Ok(reminders) => {
+                for (n, effects) in reminders {
+                    if self.execute_all(&effects, "ticket reminder").await == 0
+                        && let Err(e) = crate::tickets::reminded(&rec, n, &bot)
+                    {
+                        tracing::error!(error = %e, "cannot record a ticket reminder");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read ticket deadlines"),
+        }
         let due = match scheduler::due(&rec, &bot) {
             Ok(d) => d,
             Err(e) => {
@@ -528,6 +540,7 @@ impl Worker {
             rules: &self.setup.rules,
             logs: &config.logs,
             keyed: &self.keyed,
+            tickets: &config.tickets,
         };
         let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
             return;

@@ -19,6 +19,7 @@ mod moderation;
 mod referrals;
 mod restart;
 mod space;
+mod tickets;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ const HS_TESTS: &[(&str, HsTest)] = &[
         "logs::share_summarise_sightings_sanitize_export_and_guard",
         logs::share_summarise_sightings_sanitize_export_and_guard,
     ),
+    ("tickets::consult_confirm_publish_refusals_and_reminder", tickets::consult_confirm_publish_refusals_and_reminder),
 ];
 
 const PLAIN_TESTS: &[(&str, PlainTest)] = &[

@@ -1,0 +1,313 @@
+//! The ticket commands and the acknowledgement scheduler.
+
+use super::record::{State, Step, Ticket, Tickets};
+use crate::commands::grammar::TicketFilter;
+use crate::commands::{Failure, Handled, Invocation, refuse};
+use crate::config::purpose::Purpose;
+use crate::effects::{Effect, Provenance, txn_id};
+use crate::i18n;
+use crate::moderation::target::{self, permalink};
+use crate::moderation::{Record, Recorder, recorder};
+use crate::roles::Role;
+use crate::store::StoreError;
+
+/// The consultation room a ticket opened in `purpose` lives in, and the
+/// confirmed room it is published to.
+pub fn rooms_for(purpose: Purpose) -> Option<(Purpose, Purpose)> {
+    match purpose {
+        Purpose::VulnConsult | Purpose::VulnInfo => Some((Purpose::VulnConsult, Purpose::VulnInfo)),
+        Purpose::IncidentConsult | Purpose::Alerts => Some((Purpose::IncidentConsult, Purpose::Alerts)),
+        _ => None,
+    }
+}
+
+fn provenance(t: &Ticket) -> Provenance {
+    Provenance { source_room: t.room_id.clone(), source_encrypted: t.encrypted }
+}
+
+/// A post in the ticket's thread in its consultation room.
+fn thread_post(inv: &Invocation<'_>, t: &Ticket, reply: i18n::Reply, slot: &str) -> Effect {
+    Effect::Notice {
+        room_id: t.room_id.clone(),
+        mentions: Vec::new(),
+        reply,
+        provenance: provenance(t),
+        txn_id: inv.txn(slot),
+        thread: Some(t.card_key()),
+        remember: None,
+    }
+}
+
+fn audit(inv: &Invocation<'_>, slot: &str, action: &str, t: &Ticket, reason: Option<String>) -> Result<(), StoreError> {
+    // Ticket text may come from an encrypted room: only numbers go on the record.
+    let reason = reason.filter(|_| !t.encrypted);
+    let rec = Record { actor: inv.sender, action, target: Some(format!("#{}", t.number)), reason, case: None };
+    recorder(inv).record(inv.event_id, slot, rec, false).map(|_| ())
+}
+
+fn load(inv: &Invocation<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
+    match tickets.get(n)? {
+        Some(t) => Ok(t),
+        None => refuse(i18n::no_such_ticket(inv.locale, n)),
+    }
+}
+
+/// `!track <title>` (or as a reply): opens a ticket.
+pub fn track(inv: &Invocation<'_>, title: Option<&str>) -> Result<Handled, Failure> {
+    let Some(purpose) = inv.purpose else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let Some((home, _)) = rooms_for(purpose) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let from_confirmed = home != purpose;
+    let referenced = inv.lookups.event.as_ref();
+    if from_confirmed && referenced.is_none() {
+        return refuse(i18n::track_needs_reply(inv.locale, inv.prefix));
+    }
+    let origin_text = referenced.and_then(|r| r.body.clone());
+    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => match origin_text.as_deref().and_then(|b| b.lines().find(|l| !l.trim().is_empty())) {
+            Some(line) => line.trim().chars().take(100).collect(),
+            None => return refuse(i18n::track_needs_title(inv.locale, inv.prefix)),
+        },
+    };
+    let Some(home_room) = inv.directory.room_for(home) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let encrypted = inv.directory.room(home_room).is_some_and(|r| r.encrypted) || inv.encrypted;
+    let tickets = Tickets::open(inv.store)?;
+    // A command handled again (after a crash) finds its ticket instead of opening another.
+    let existing = tickets.all()?.into_iter().find(|t| t.opened_by_event == inv.event_id);
+    let t = match existing {
+        Some(t) => t,
+        None => {
+            let t = Ticket {
+                number: inv.store.next_number("ticket")?,
+                title,
+                state: State::Open,
+                opener: inv.sender.to_string(),
+                room_id: home_room.to_string(),
+                purpose: home,
+                encrypted,
+                opened_by_event: inv.event_id.to_string(),
+                origin: referenced.map(|r| permalink(&r.room_id, &r.event_id)),
+                origin_text,
+                watchers: vec![inv.sender.to_string()],
+                assignee: None,
+                confirmations: Vec::new(),
+                published_in: None,
+                created_ms: inv.now_ms,
+                acked_ms: None,
+                reminded: false,
+                history: vec![Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: State::Open, note: None }],
+            };
+            tickets.put(&t)?;
+            tickets.set_deadline(t.number, inv.now_ms + inv.tickets.ack_within_ms)?;
+            t
+        }
+    };
+    audit(inv, "ticket-open", "ticket.open", &t, Some(t.title.clone()))?;
+    let card = Effect::Notice {
+        room_id: t.room_id.clone(),
+        mentions: Vec::new(),
+        reply: i18n::ticket_card(inv.locale, &t, &permalink(inv.room_id, inv.event_id), inv.tickets.ack_within_ms),
+        provenance: provenance(&t),
+        txn_id: inv.txn("ticket-card"),
+        thread: None,
+        remember: Some(t.card_key()),
+    };
+    Ok(Handled { reply: Some(i18n::ticket_opened(inv.locale, t.number, from_confirmed)), effects: vec![card] })
+}
+
+fn acknowledge(tickets: &Tickets, t: &mut Ticket, now_ms: u64) -> Result<(), StoreError> {
+    if t.acked_ms.is_none() {
+        t.acked_ms = Some(now_ms);
+        tickets.clear_deadline(t.number)?;
+    }
+    Ok(())
+}
+
+/// `!ticket <n> <state> [-- note]`.
+pub fn ticket(inv: &Invocation<'_>, n: u64, to: State, note: Option<&str>) -> Result<Handled, Failure> {
+    let tickets = Tickets::open(inv.store)?;
+    let mut t = load(inv, &tickets, n)?;
+    if to == State::Confirmed {
+        return refuse(i18n::use_confirm(inv.locale, inv.prefix, n));
+    }
+    if t.state == to {
+        return refuse(i18n::ticket_already(inv.locale, n, to.name()));
+    }
+    if !t.state.next().contains(&to) {
+        let allowed: Vec<&str> = t.state.next().iter().map(|s| s.name()).collect();
+        return refuse(i18n::bad_transition(inv.locale, n, t.state.name(), to.name(), &allowed));
+    }
+    t.state = to;
+    t.watch(inv.sender);
+    t.history.push(Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: to, note: note.map(str::to_string) });
+    if to != State::Open {
+        acknowledge(&tickets, &mut t, inv.now_ms)?;
+    }
+    tickets.put(&t)?;
+    audit(inv, "ticket-state", &format!("ticket.{}", to.name()), &t, note.map(str::to_string))?;
+    let post = thread_post(inv, &t, i18n::ticket_moved(inv.locale, &t, inv.sender, note), "ticket-state");
+    Ok(Handled { reply: Some(i18n::ticket_state_set(inv.locale, n, to.name())), effects: vec![post] })
+}
+
+/// `!assign <n> [@member]` in a consultation room.
+pub fn assign(inv: &Invocation<'_>, n: u64, who: Option<&str>) -> Result<Handled, Failure> {
+    let user = match who {
+        None => inv.sender.to_string(),
+        Some(w) => {
+            let Some(u) = target::user(w) else { return refuse(i18n::bad_user(inv.locale, w)) };
+            if inv.lookups.user_role.is_none_or(|r| r < Role::Member) {
+                return refuse(i18n::not_a_member(inv.locale, &u));
+            }
+            u
+        }
+    };
+    let tickets = Tickets::open(inv.store)?;
+    let mut t = load(inv, &tickets, n)?;
+    if matches!(t.state, State::Closed | State::Dismissed | State::Confirmed) {
+        return refuse(i18n::ticket_finished(inv.locale, n, t.state.name()));
+    }
+    t.assignee = Some(user.clone());
+    t.watch(&user);
+    acknowledge(&tickets, &mut t, inv.now_ms)?;
+    tickets.put(&t)?;
+    audit(inv, "ticket-assign", "ticket.assign", &t, Some(user.clone()))?;
+    let post = thread_post(inv, &t, i18n::ticket_assigned(inv.locale, n, &user), "ticket-assign");
+    Ok(Handled { reply: Some(i18n::ticket_assigned(inv.locale, n, &user)), effects: vec![post] })
+}
+
+/// `!tickets [open|all|mine]`.
+pub fn list(inv: &Invocation<'_>, filter: Option<TicketFilter>) -> Result<Handled, Failure> {
+    let filter = filter.unwrap_or(TicketFilter::Open);
+    let here = inv.purpose.and_then(rooms_for).map(|(home, _)| home);
+    let shown: Vec<Ticket> = Tickets::open(inv.store)?
+        .all()?
+        .into_iter()
+        .filter(|t| here.is_none_or(|h| t.purpose == h))
+        .filter(|t| match filter {
+            TicketFilter::Open => !matches!(t.state, State::Closed | State::Dismissed),
+            TicketFilter::All => true,
+            TicketFilter::Mine => {
+                t.opener == inv.sender
+                    || t.assignee.as_deref() == Some(inv.sender)
+                    || t.watchers.iter().any(|w| w == inv.sender)
+            }
+        })
+        .collect();
+    Ok(Handled::reply(i18n::ticket_list(inv.locale, &shown, inv.now_ms, inv.tickets.ack_within_ms)))
+}
+
+/// `!confirm <n>`: a moderator's confirmation publishes; members' count
+/// until the configured number (besides the opener) is reached.
+pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
+    let tickets = Tickets::open(inv.store)?;
+    let mut t = load(inv, &tickets, n)?;
+    if !matches!(t.state, State::Open | State::Investigating) {
+        return refuse(i18n::ticket_finished(inv.locale, n, t.state.name()));
+    }
+    let moderator = inv.role >= Role::Moderator;
+    if !moderator {
+        if t.opener == inv.sender {
+            return refuse(i18n::confirm_own_ticket(inv.locale, n));
+        }
+        if t.confirmations.iter().any(|c| c == inv.sender) {
+            return refuse(i18n::already_confirmed(inv.locale, n));
+        }
+    }
+    let Some((_, target_purpose)) = rooms_for(t.purpose) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let Some(target) = inv.directory.room_for(target_purpose).map(str::to_string) else {
+        return refuse(i18n::ticket_wrong_room(inv.locale));
+    };
+    let target_encrypted = inv.directory.room(&target).is_some_and(|r| r.encrypted);
+    if !t.confirmations.iter().any(|c| c == inv.sender) {
+        t.confirmations.push(inv.sender.to_string());
+    }
+    t.watch(inv.sender);
+    acknowledge(&tickets, &mut t, inv.now_ms)?;
+    let enough = moderator || t.confirmations.len() >= inv.tickets.confirmations;
+    if !enough {
+        tickets.put(&t)?;
+        audit(inv, "ticket-confirm", "ticket.confirm", &t, None)?;
+        let reply = i18n::confirmation_counted(inv.locale, n, t.confirmations.len(), inv.tickets.confirmations);
+        let post = thread_post(inv, &t, reply.clone(), "ticket-confirm");
+        return Ok(Handled { reply: Some(reply), effects: vec![post] });
+    }
+    // The egress rule, said before anything changes.
+    if t.encrypted && !target_encrypted {
+        return refuse(i18n::ticket_egress_refused(inv.locale, n));
+    }
+    t.state = State::Confirmed;
+    t.published_in = Some(target.clone());
+    t.history.push(Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: State::Confirmed, note: None });
+    tickets.put(&t)?;
+    tickets.clear_deadline(n)?;
+    audit(inv, "ticket-confirm", "ticket.confirm", &t, None)?;
+    audit(inv, "ticket-publish", "ticket.publish", &t, Some(target.clone()))?;
+    let mut cves: Vec<String> = crate::logs::indicators::find_cves(
+        [t.title.as_str(), t.origin_text.as_deref().unwrap_or_default()]
+            .into_iter()
+            .chain(t.history.iter().filter_map(|s| s.note.as_deref()))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+    cves.dedup();
+    let discussion = permalink(&t.room_id, &t.opened_by_event);
+    let summary = Effect::Notice {
+        room_id: target.clone(),
+        mentions: Vec::new(),
+        reply: i18n::ticket_published(inv.locale, &t, &cves, &discussion),
+        provenance: provenance(&t),
+        // One publication per ticket, whatever command caused it.
+        txn_id: txn_id(&format!("ticket:{n}"), "publish"),
+        thread: None,
+        remember: Some(format!("ticket-published:{n}")),
+    };
+    let post = thread_post(inv, &t, i18n::ticket_confirmed_thread(inv.locale, n, &target), "ticket-confirm");
+    Ok(Handled { reply: Some(i18n::ticket_confirmed(inv.locale, n)), effects: vec![summary, post] })
+}
+
+/// Tickets whose acknowledgement time passed unacknowledged: one reminder
+/// each in the moderators room. Call `reminded` once it was posted.
+pub fn due(rec: &Recorder<'_>, ack_ms: u64) -> Result<Vec<(u64, Vec<Effect>)>, StoreError> {
+    let tickets = Tickets::open(rec.store)?;
+    let mut out = Vec::new();
+    for n in tickets.due(rec.now_ms)? {
+        let Some(t) = tickets.get(n)? else {
+            tickets.clear_deadline(n)?;
+            continue;
+        };
+        if t.reminded || !t.overdue(rec.now_ms, ack_ms) {
+            tickets.clear_deadline(n)?;
+            continue;
+        }
+        let Some(mods) = rec.dir.room_for(Purpose::Moderators) else { continue };
+        let reply = i18n::ticket_reminder(rec.locale, &t, &permalink(&t.room_id, &t.opened_by_event), ack_ms);
+        let effect = Effect::Notice {
+            room_id: mods.to_string(),
+            mentions: Vec::new(),
+            reply,
+            provenance: Provenance { source_room: t.room_id.clone(), source_encrypted: t.encrypted },
+            txn_id: txn_id(&format!("ticket:{n}"), "ack-reminder"),
+            thread: None,
+            remember: None,
+        };
+        out.push((n, vec![effect]));
+    }
+    Ok(out)
+}
+
+/// Marks the reminder of ticket `n` as posted.
+pub fn reminded(rec: &Recorder<'_>, n: u64, bot: &str) -> Result<(), StoreError> {
+    let tickets = Tickets::open(rec.store)?;
+    if let Some(mut t) = tickets.get(n)? {
+        t.reminded = true;
+        tickets.put(&t)?;
+        rec.record(
+            &format!("ticket:{n}"),
+            "ack-reminder",
+            Record { actor: bot, action: "ticket.remind", target: Some(format!("#{n}")), reason: None, case: None },
+            false,
+        )?;
+    }
+    tickets.clear_deadline(n)
+}
