@@ -55,7 +55,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     tracing::info!(listen = %config.appservice.listen, "appservice API listening");
 
     let api = AsApi::new(&config.homeserver_url, &setup.registration.as_token, config.bot_user_id().as_str());
-    let client = session::connect(config, &api).await.context("cannot log the bot in")?;
+    let (client, device_start) = session::connect(config, &api).await.context("cannot log the bot in")?;
     let bot = config.bot_user_id();
     let current_name = api.display_name(bot.as_str()).await.ok().flatten();
     if current_name.as_deref() != Some(config.display_name.as_str())
@@ -79,6 +79,24 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     // Catch up without long-polling: with a stored sync token and nothing new,
     // a default sync would wait its full timeout before the bot could start.
     client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("first sync failed")?;
+    // Before any answer in an encrypted room: Element only reads and only
+    // shares keys with a cross-signed device.
+    let (how, identity) = crate::matrix::identity::ensure(&client, &config.data_dir, config.locale).await?;
+    metrics.identity_published.store(identity.published, Ordering::Relaxed);
+    metrics.device_signed.store(identity.device_signed, Ordering::Relaxed);
+    metrics.key_backup.store(identity.backup, Ordering::Relaxed);
+    tracing::info!(
+        device = ?device_start,
+        identity = ?how,
+        published = identity.published,
+        device_signed = identity.device_signed,
+        key_backup = identity.backup,
+        decrypt_from = config.encryption.decrypt_from.name(),
+        "cross-signing identity"
+    );
+    if !identity.device_signed {
+        tracing::warn!("the bot's device is not cross-signed: Element will not share room keys with it");
+    }
 
     let report = space_sync::apply(&api, &setup, &store, clock.now_ms()).await.context("cannot build the Space")?;
     tracing::info!(
@@ -148,6 +166,12 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         }
         Err(e) => tracing::error!(error = %e, "cannot check the rules version"),
     }
+    let undecryptable = Arc::new(crate::undecryptable::Tracker::open(&store)?);
+    let given_up = undecryptable.prune(clock.now_ms())?;
+    tracing::debug!(given_up, "pruned old undecryptable messages");
+    watch_room_keys(&client, tx.clone()).await;
+    // Keys that came while the bot was down (or from the backup just now).
+    let _ = tx.send(intake::Work::KeysArrived(None));
     let worker = Worker {
         client: client.clone(),
         api: api.clone(),
@@ -163,6 +187,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         tx: tx.clone(),
         in_flight: Default::default(),
         feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
+        undecryptable,
     };
     tokio::spawn(worker.run(rx));
     metrics.ready.store(true, Ordering::Relaxed);
@@ -175,6 +200,27 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
     store.flush()?;
     Ok(())
+}
+
+/// Tells the worker whenever room keys arrive (by to-device message or from
+/// the key backup), so messages that waited for them are handled.
+async fn watch_room_keys(client: &matrix_sdk::Client, tx: mpsc::UnboundedSender<intake::Work>) {
+    use futures_util::StreamExt;
+    let Some(stream) = client.encryption().room_keys_received_stream().await else {
+        tracing::warn!("no crypto store: late room keys will not be noticed");
+        return;
+    };
+    tokio::spawn(async move {
+        futures_util::pin_mut!(stream);
+        while let Some(keys) = stream.next().await {
+            let sessions = keys.ok().map(|keys| {
+                keys.into_iter().map(|k| (k.room_id.to_string(), k.session_id)).collect::<Vec<_>>()
+            });
+            if tx.send(intake::Work::KeysArrived(sessions)).is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// What the bot asks `/sync` for: no presence, typing, read receipts or

@@ -29,3 +29,4 @@ pub mod roles;
 pub mod space;
 pub mod store;
 pub mod tickets;
+pub mod undecryptable;

@@ -21,7 +21,15 @@ pub struct Metrics {
     pub egress_refused: AtomicU64,
     pub sync_errors: AtomicU64,
     pub homeserver_ping_ms: AtomicU64,
+    /// The bot's cross-signing identity is on the homeserver.
+    pub identity_published: AtomicBool,
+    /// The bot's device is signed by its self-signing key.
+    pub device_signed: AtomicBool,
+    /// Room keys are backed up on the homeserver.
+    pub key_backup: AtomicBool,
     commands: Mutex<BTreeMap<(String, String), u64>>,
+    /// Messages the bot could not decrypt, by reason.
+    undecryptable: Mutex<BTreeMap<&'static str, u64>>,
     /// Histogram of intake-to-effects-sent time: bucket counts, sum (µs), count.
     command_latency: Mutex<([u64; LATENCY_BUCKETS_MS.len()], u64, u64)>,
 }
@@ -43,7 +51,11 @@ impl Default for Metrics {
             egress_refused: AtomicU64::new(0),
             sync_errors: AtomicU64::new(0),
             homeserver_ping_ms: AtomicU64::new(0),
+            identity_published: AtomicBool::new(false),
+            device_signed: AtomicBool::new(false),
+            key_backup: AtomicBool::new(false),
             commands: Mutex::new(BTreeMap::new()),
+            undecryptable: Mutex::new(BTreeMap::new()),
             command_latency: Mutex::new(([0; LATENCY_BUCKETS_MS.len()], 0, 0)),
         }
     }
@@ -57,6 +69,12 @@ impl Metrics {
     pub fn command(&self, name: &str, outcome: &str) {
         if let Ok(mut map) = self.commands.lock() {
             *map.entry((name.to_string(), outcome.to_string())).or_default() += 1;
+        }
+    }
+
+    pub fn undecryptable(&self, reason: &'static str) {
+        if let Ok(mut map) = self.undecryptable.lock() {
+            *map.entry(reason).or_default() += 1;
         }
     }
 
@@ -128,6 +146,29 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
+            "# HELP fedisec_undecryptable_messages_total Messages the bot could not decrypt, by reason.\n# TYPE fedisec_undecryptable_messages_total counter"
+        );
+        if let Ok(map) = self.undecryptable.lock() {
+            for (reason, n) in map.iter() {
+                let _ = writeln!(out, "fedisec_undecryptable_messages_total{{reason=\"{reason}\"}} {n}");
+            }
+        }
+        let mut gauge = |name: &str, help: &str, value: bool| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", u8::from(value));
+        };
+        gauge(
+            "fedisec_cross_signing_published",
+            "The bot's cross-signing identity is published on the homeserver.",
+            self.identity_published.load(Ordering::Relaxed),
+        );
+        gauge(
+            "fedisec_device_cross_signed",
+            "The bot's device is signed by its own self-signing key.",
+            self.device_signed.load(Ordering::Relaxed),
+        );
+        gauge("fedisec_key_backup_enabled", "Room keys are backed up on the homeserver.", self.key_backup.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
             "# HELP fedisec_ready Whether the bot has built its Space and is handling commands.\n# TYPE fedisec_ready gauge\nfedisec_ready {}",
             u8::from(self.ready.load(Ordering::Relaxed))
         );
@@ -159,6 +200,12 @@ mod tests {
         assert!(text.contains("fedisec_appservice_transactions_total 1\n"), "{text}");
         assert!(text.contains("fedisec_commands_total{command=\"ping\",outcome=\"ran\"} 2\n"), "{text}");
         assert!(text.contains("fedisec_ready 0\n"));
+        assert!(text.contains("fedisec_device_cross_signed 0\n"), "{text}");
+        m.undecryptable("withheld_unverified");
+        m.device_signed.store(true, Ordering::Relaxed);
+        let text = m.render();
+        assert!(text.contains("fedisec_undecryptable_messages_total{reason=\"withheld_unverified\"} 1\n"), "{text}");
+        assert!(text.contains("fedisec_device_cross_signed 1\n"), "{text}");
         m.observe_command_latency(std::time::Duration::from_millis(7));
         let text = m.render();
         assert!(text.contains("fedisec_command_handling_seconds_bucket{le=\"0.005\"} 0\n"), "{text}");

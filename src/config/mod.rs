@@ -40,6 +40,40 @@ pub struct Config {
     pub feeds: FeedsConfig,
     pub logs: crate::logs::Settings,
     pub tickets: crate::tickets::Settings,
+    pub encryption: EncryptionConfig,
+}
+
+/// `[encryption]`: whose messages the bot decrypts in encrypted rooms.
+///
+/// Room keys are always shared the way Element shares them (only with devices
+/// signed by their owner); that is not configurable, because TLP material
+/// must never reach a device Element itself would exclude.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EncryptionConfig {
+    pub decrypt_from: DecryptFrom,
+}
+
+/// The trust the bot requires of a sender's device before it decrypts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecryptFrom {
+    /// Devices signed by their owner, and sessions from before trust was
+    /// recorded: what Element does in its default mode (MSC4153).
+    #[default]
+    CrossSignedOrLegacy,
+    /// Only devices signed by their owner.
+    CrossSigned,
+    /// Any device: not recommended; for communities with old clients.
+    Any,
+}
+
+impl DecryptFrom {
+    pub fn name(self) -> &'static str {
+        match self {
+            DecryptFrom::CrossSignedOrLegacy => "cross-signed-or-legacy",
+            DecryptFrom::CrossSigned => "cross-signed",
+            DecryptFrom::Any => "any",
+        }
+    }
 }
 
 /// `[feeds]`: what is polled, and what is worth posting.
@@ -215,6 +249,26 @@ impl Config {
             }
             settings
         };
+        let encryption = {
+            let mut e = EncryptionConfig::default();
+            if let Some(d) = raw.encryption.and_then(|e| e.decrypt_from) {
+                e.decrypt_from = match d.get_ref().as_str() {
+                    "cross-signed-or-legacy" => DecryptFrom::CrossSignedOrLegacy,
+                    "cross-signed" => DecryptFrom::CrossSigned,
+                    "any" => DecryptFrom::Any,
+                    other => {
+                        bad(
+                            d.span(),
+                            "encryption.decrypt_from",
+                            other,
+                            "\"cross-signed-or-legacy\", \"cross-signed\" or \"any\"",
+                        );
+                        DecryptFrom::default()
+                    }
+                };
+            }
+            e
+        };
         let logs = {
             let l = raw.logs.unwrap_or_default();
             let mut settings = crate::logs::Settings::default();
@@ -333,6 +387,7 @@ impl Config {
             feeds,
             logs,
             tickets,
+            encryption,
         })
     }
 }
@@ -418,6 +473,13 @@ struct RawConfig {
     feeds: Option<RawFeeds>,
     logs: Option<RawLogs>,
     tickets: Option<RawTickets>,
+    encryption: Option<RawEncryption>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEncryption {
+    decrypt_from: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -593,6 +655,13 @@ sighting_ttl = "90d"
 confirmations = 2
 # A ticket nobody takes or moves on within this time pings the moderators once.
 ack_within = "48h"
+
+[encryption]
+# Whose messages the bot decrypts in encrypted rooms. "cross-signed-or-legacy"
+# (default) is what Element does: devices their owner has cross-signed.
+# "cross-signed" is stricter; "any" also reads devices nobody vouched for.
+# Room keys always go only to cross-signed devices, as Element sends them.
+decrypt_from = "cross-signed-or-legacy"
 "#
     )
 }

@@ -6,6 +6,7 @@
 //! the whole catalogue, and keeps domain code free of string literals.
 
 mod config_errors;
+mod encryption;
 mod feed_admin;
 mod feeds;
 mod logs;
@@ -15,6 +16,7 @@ mod referral;
 mod tickets;
 
 pub use config_errors::config_error;
+pub use encryption::*;
 pub use feed_admin::*;
 pub use feeds::*;
 pub use logs::*;

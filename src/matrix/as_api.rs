@@ -241,6 +241,25 @@ impl AsApi {
         Ok(v["user_id"].as_str().unwrap_or_default().to_string())
     }
 
+    /// Logs out the device behind `access_token`; Synapse deletes the device
+    /// and its keys with it.
+    pub async fn logout_with(&self, access_token: &str) -> Result<(), ApiError> {
+        let other = AsApi { token: access_token.to_string(), ..self.unasserted() };
+        match other.call(Method::POST, &["_matrix", "client", "v3", "logout"], Some(&json!({}))).await {
+            Ok(_) => Ok(()),
+            // The token is already gone: so is the device.
+            Err(e) if e.errcode() == Some("M_UNKNOWN_TOKEN") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The published keys of `user_id` (`/keys/query`): devices, and the
+    /// cross-signing keys if there are any.
+    pub async fn query_keys(&self, user_id: &str) -> Result<Value, ApiError> {
+        let body = json!({ "device_keys": { user_id: [] } });
+        self.call(Method::POST, &["_matrix", "client", "v3", "keys", "query"], Some(&body)).await
+    }
+
     /// Asks the homeserver to ping the appservice (MSC2659); returns the round
     /// trip the homeserver measured, in milliseconds.
     pub async fn ping_appservice(&self, appservice_id: &str) -> Result<u64, ApiError> {

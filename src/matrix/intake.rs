@@ -28,7 +28,12 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent};
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
+use crate::undecryptable::{self, Pending, Reason, Tracker};
+use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
+use matrix_sdk::event_handler::RawEvent;
+use matrix_sdk::ruma::events::room::encrypted::{EncryptedEventScheme, OriginalSyncRoomEncryptedEvent};
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +97,18 @@ pub enum Work {
         fetched: crate::feeds::poll::Fetched,
         body: Option<Vec<u8>>,
     },
+    /// A message sync could not decrypt.
+    Undecryptable {
+        room_id: OwnedRoomId,
+        event_id: OwnedEventId,
+        sender: OwnedUserId,
+        session_id: String,
+        raw: Raw<OriginalSyncRoomEncryptedEvent>,
+    },
+    /// Room keys arrived (room, session); `None`: some were missed, look at all.
+    KeysArrived(Option<Vec<(String, String)>>),
+    /// The wait for an undecryptable message's key is over.
+    StillUndecryptable { event_id: String },
     /// `!feed test` came back: the answer to post.
     FeedTested {
         room_id: String,
@@ -120,43 +137,83 @@ pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
             }
         });
     }
-    client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
-        let tx = tx.clone();
-        let own = own.clone();
+    {
+        let (tx, own) = (tx.clone(), own.clone());
+        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+            let (tx, own) = (tx.clone(), own.clone());
+            async move {
+                if Some(&ev.sender) == own.as_ref() {
+                    return;
+                }
+                if let Some(msg) = incoming(&ev, room.room_id(), room.encryption_state().is_encrypted()) {
+                    let _ = tx.send(Work::Message(msg));
+                }
+            }
+        });
+    }
+    // An event still encrypted after sync is one matrix-sdk could not decrypt.
+    client.add_event_handler(move |ev: OriginalSyncRoomEncryptedEvent, raw: RawEvent, room: Room| {
+        let (tx, own) = (tx.clone(), own.clone());
         async move {
             if Some(&ev.sender) == own.as_ref() {
                 return;
             }
-            // Edits are not new commands.
-            if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
-                return;
-            }
-            let (text_body, attachment) = match &ev.content.msgtype {
-                MessageType::Text(text) => (text.body.clone(), None),
-                MessageType::File(file) => (file.caption().unwrap_or_default().to_string(), Some(Attachment::of(file))),
-                _ => return,
+            let session_id = match &ev.content.scheme {
+                EncryptedEventScheme::MegolmV1AesSha2(m) => m.session_id.clone(),
+                _ => String::new(),
             };
-            let reply_to = match &ev.content.relates_to {
-                Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
-                Some(Relation::Thread(t)) if !t.is_falling_back => t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
-                _ => None,
-            };
-            let body = match reply_to {
-                Some(_) => strip_reply_fallback(&text_body).to_string(),
-                None => text_body,
-            };
-            let _ = tx.send(Work::Message(Incoming {
+            let _ = tx.send(Work::Undecryptable {
                 room_id: room.room_id().to_owned(),
                 event_id: ev.event_id.clone(),
                 sender: ev.sender.clone(),
-                body,
-                encrypted: room.encryption_state().is_encrypted(),
-                reply_to,
-                received: std::time::Instant::now(),
-                attachment,
-            }));
+                session_id,
+                raw: Raw::from_json(raw.0),
+            });
         }
     });
+}
+
+/// A text or file message as the worker takes it; `None` for anything else
+/// (edits are not new commands).
+pub fn incoming(ev: &OriginalSyncRoomMessageEvent, room_id: &RoomId, encrypted: bool) -> Option<Incoming> {
+    if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
+        return None;
+    }
+    let (text_body, attachment) = match &ev.content.msgtype {
+        MessageType::Text(text) => (text.body.clone(), None),
+        MessageType::File(file) => (file.caption().unwrap_or_default().to_string(), Some(Attachment::of(file))),
+        _ => return None,
+    };
+    let reply_to = match &ev.content.relates_to {
+        Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
+        Some(Relation::Thread(t)) if !t.is_falling_back => t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
+        _ => None,
+    };
+    let body = match reply_to {
+        Some(_) => strip_reply_fallback(&text_body).to_string(),
+        None => text_body,
+    };
+    Some(Incoming {
+        room_id: room_id.to_owned(),
+        event_id: ev.event_id.clone(),
+        sender: ev.sender.clone(),
+        body,
+        encrypted,
+        reply_to,
+        received: std::time::Instant::now(),
+        attachment,
+    })
+}
+
+/// A message decrypted after sync (its key came late), as the worker takes it.
+fn incoming_decrypted(ev: &matrix_sdk::deserialized_responses::TimelineEvent, room_id: &RoomId) -> Option<Incoming> {
+    use matrix_sdk::ruma::events::SyncMessageLikeEvent;
+    match ev.raw().deserialize().ok()? {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(SyncMessageLikeEvent::Original(m))) => {
+            incoming(&m, room_id, true)
+        }
+        _ => None,
+    }
 }
 
 /// Older clients put a quote of the replied-to message before a reply's
@@ -221,7 +278,13 @@ pub struct Worker {
     /// Feeds being fetched right now (one fetch per feed at a time).
     pub in_flight: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     pub feed_client: reqwest::Client,
+    /// Messages waiting for their room keys.
+    pub undecryptable: Arc<Tracker>,
 }
+
+/// How long a message whose key is missing waits (for a late to-device
+/// message or the key backup) before its sender is told.
+const KEY_GRACE: Duration = Duration::from_secs(5);
 
 /// How often the worker looks for sanctions that ran out.
 const SCHEDULER_TICK: Duration = Duration::from_secs(1);
@@ -240,6 +303,11 @@ impl Worker {
                         self.reaction(room_id, event_id, sender, target).await
                     }
                     Some(Work::FeedFetched { id, fetched, body }) => self.feed_fetched(id, fetched, body).await,
+                    Some(Work::Undecryptable { room_id, event_id, sender, session_id, raw }) => {
+                        self.undecryptable(room_id, event_id, sender, session_id, raw).await
+                    }
+                    Some(Work::KeysArrived(sessions)) => self.keys_arrived(sessions).await,
+                    Some(Work::StillUndecryptable { event_id }) => self.tell_undecryptable(&event_id).await,
                     Some(Work::FeedTested { room_id, event_id, reply }) => {
                         let effect = Effect::Reply {
                             room_id: room_id.clone(),
@@ -481,7 +549,7 @@ impl Worker {
             }
         }
         Metrics::inc(&self.metrics.events_handled);
-        if let Some(purpose) = self.served(&msg).await {
+        if let Some(purpose) = self.served(&msg.room_id).await {
             let is_command = msg.body.trim_start().starts_with(self.setup.config.command_prefix.as_str());
             let shared = match purpose {
                 Some(Purpose::LogShare) if msg.encrypted => self.log_share(&msg).await,
@@ -497,14 +565,14 @@ impl Worker {
         }
     }
 
-    /// Whether the bot serves commands in this message's room: `Some(Some(p))`
-    /// for a layout room, `Some(None)` for a direct chat with the bot.
-    async fn served(&self, msg: &Incoming) -> Option<Option<crate::config::purpose::Purpose>> {
-        if let Some(info) = self.directory.room(msg.room_id.as_str()) {
+    /// Whether the bot serves commands in this room: `Some(Some(p))` for a
+    /// layout room, `Some(None)` for a direct chat with the bot.
+    async fn served(&self, room_id: &RoomId) -> Option<Option<crate::config::purpose::Purpose>> {
+        if let Some(info) = self.directory.room(room_id.as_str()) {
             // Space and category rooms have no purpose and take no commands.
             return info.purpose.map(Some);
         }
-        let room = self.client.get_room(&msg.room_id)?;
+        let room = self.client.get_room(room_id)?;
         let direct = room.joined_members_count() <= 2 && room.active_members_count() <= 2;
         direct.then_some(None)
     }
@@ -553,6 +621,115 @@ impl Worker {
         let total = msg.received.elapsed();
         self.metrics.observe_command_latency(total);
         tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
+    }
+
+    /// A message sync could not decrypt. Tried once more (the key may have
+    /// come since, and matrix-sdk asks the key backup); still unreadable, it
+    /// waits for its key, and its sender is told why (after `KEY_GRACE` if
+    /// the key may yet come).
+    async fn undecryptable(
+        &self,
+        room_id: OwnedRoomId,
+        event_id: OwnedEventId,
+        sender: OwnedUserId,
+        session_id: String,
+        raw: Raw<OriginalSyncRoomEncryptedEvent>,
+    ) {
+        if self.store.processed_events.contains(event_id.as_str()).unwrap_or(true) || self.served(&room_id).await.is_none()
+        {
+            return;
+        }
+        let Some(room) = self.client.get_room(&room_id) else { return };
+        let reason = match room.decrypt_event(&raw, None).await {
+            Ok(ev) => match &ev.kind {
+                TimelineEventKind::UnableToDecrypt { utd_info, .. } => reason_of(&utd_info.reason),
+                _ => {
+                    if let Some(msg) = incoming_decrypted(&ev, &room_id) {
+                        self.handle(msg).await;
+                    }
+                    return;
+                }
+            },
+            Err(e) => {
+                tracing::warn!(room = %room_id, event = %event_id, error = %e, "cannot decrypt a message");
+                Reason::Broken
+            }
+        };
+        self.metrics.undecryptable(reason.label());
+        tracing::info!(room = %room_id, event = %event_id, reason = reason.label(), "a message could not be decrypted");
+        let pending =
+            Pending { room_id: room_id.to_string(), sender: sender.to_string(), session_id, since_ms: self.clock.now_ms(), reason };
+        if let Err(e) = self.undecryptable.add(event_id.as_str(), &pending) {
+            tracing::error!(error = %e, "cannot record an undecryptable message");
+        }
+        if reason.may_resolve() {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(KEY_GRACE).await;
+                let _ = tx.send(Work::StillUndecryptable { event_id: event_id.to_string() });
+            });
+        } else {
+            self.tell_undecryptable(event_id.as_str()).await;
+        }
+    }
+
+    /// Tells the sender of a message that is still unreadable, once per
+    /// sender per run, without any content.
+    async fn tell_undecryptable(&self, event_id: &str) {
+        let Ok(Some(p)) = self.undecryptable.get(event_id) else { return };
+        if !self.undecryptable.first_for(&p.sender) {
+            return;
+        }
+        let bot = self.setup.config.bot_user_id();
+        let effect = Effect::Reply {
+            room_id: p.room_id.clone(),
+            in_reply_to: event_id.to_string(),
+            mention: Some(p.sender.clone()),
+            reply: crate::i18n::undecryptable(self.setup.config.locale, bot.as_str(), p.reason),
+            provenance: crate::effects::Provenance { source_room: p.room_id.clone(), source_encrypted: true },
+            txn_id: crate::effects::txn_id(event_id, "undecryptable"),
+        };
+        self.execute_all(&[effect], "undecryptable").await;
+    }
+
+    /// Room keys arrived: the messages that waited for them are handled now, once.
+    async fn keys_arrived(&self, sessions: Option<Vec<(String, String)>>) {
+        let waiting = match &sessions {
+            Some(s) => self.undecryptable.waiting_for(s),
+            None => self.undecryptable.all(),
+        };
+        let waiting = match waiting {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the messages waiting for keys");
+                return;
+            }
+        };
+        for (event_id, p) in waiting {
+            let (Ok(room_id), Ok(id)) = (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id.as_str()))
+            else {
+                let _ = self.undecryptable.done(&event_id);
+                continue;
+            };
+            let Some(room) = self.client.get_room(&room_id) else { continue };
+            let ev = match room.event(&id, None).await {
+                Ok(ev) => ev,
+                Err(e) => {
+                    tracing::warn!(room = %room_id, event = %event_id, error = %e, "cannot fetch a message whose key arrived");
+                    continue;
+                }
+            };
+            if matches!(ev.kind, TimelineEventKind::UnableToDecrypt { .. }) {
+                continue;
+            }
+            if let Err(e) = self.undecryptable.done(&event_id) {
+                tracing::error!(error = %e, "cannot record a decrypted message");
+            }
+            tracing::info!(room = %room_id, event = %event_id, "a message was decrypted after its key arrived");
+            if let Some(msg) = incoming_decrypted(&ev, &room_id) {
+                self.handle(msg).await;
+            }
+        }
     }
 
     fn log_ctx(&self) -> logs::share::Ctx<'_> {
@@ -760,6 +937,22 @@ impl Worker {
             None => (false, 0),
         };
         SenderFacts { is_config_admin, joined_space, space_power_level }
+    }
+}
+
+/// Why matrix-sdk could not decrypt, in the bot's terms.
+fn reason_of(r: &UnableToDecryptReason) -> Reason {
+    use undecryptable::Withheld;
+    match r {
+        UnableToDecryptReason::MissingMegolmSession { withheld_code: None } => Reason::MissingKey,
+        UnableToDecryptReason::MissingMegolmSession { withheld_code: Some(code) } => Reason::Withheld(match code {
+            WithheldCode::Unverified => Withheld::Unverified,
+            WithheldCode::Blacklisted => Withheld::Blacklisted,
+            _ => Withheld::Other,
+        }),
+        UnableToDecryptReason::UnknownMegolmMessageIndex => Reason::UnknownIndex,
+        UnableToDecryptReason::SenderIdentityNotTrusted(_) => Reason::SenderNotTrusted,
+        _ => Reason::Broken,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod as_api;
 pub mod executor;
+pub mod identity;
 pub mod intake;
 pub mod session;
 pub mod space_sync;

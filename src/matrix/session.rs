@@ -5,11 +5,22 @@
 //! keeps that device for life (same device ID, same identity keys), and runs a
 //! normal sync. The session (access token) and the passphrase that encrypts
 //! the SQLite state and crypto stores live in 0600 files in the data directory.
+//!
+//! Encryption is set up as Element sets it up in its default mode (MSC4153,
+//! "exclude insecure devices"): room keys go only to devices their owner has
+//! cross-signed, and senders are trusted only as far as `[encryption]` says.
+//! If the crypto store is lost (a deleted file, a new machine), the old device
+//! is logged out and a new one logged in: reusing a device ID with new
+//! identity keys would make every member's client distrust it. The bot's
+//! cross-signing identity then comes back from secret storage (see
+//! `identity`), so members see the same, verified bot.
 
 use super::as_api::AsApi;
 use crate::config::Config;
 use crate::registration::random_token;
+use crate::config::DecryptFrom;
 use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
 use matrix_sdk::{Client, SessionMeta, SessionTokens};
 use serde::{Deserialize, Serialize};
@@ -62,9 +73,33 @@ fn store_passphrase(data_dir: &Path) -> Result<String, SessionError> {
     }
 }
 
+/// The file matrix-sdk keeps the device's Olm account and room keys in.
+const CRYPTO_STORE_FILE: &str = "matrix-sdk-crypto.sqlite3";
+
+/// The trust matrix-sdk requires of a sender's device before it decrypts.
+pub fn trust_requirement(d: DecryptFrom) -> matrix_sdk_crypto::TrustRequirement {
+    use matrix_sdk_crypto::TrustRequirement;
+    match d {
+        DecryptFrom::CrossSignedOrLegacy => TrustRequirement::CrossSignedOrLegacy,
+        DecryptFrom::CrossSigned => TrustRequirement::CrossSigned,
+        DecryptFrom::Any => TrustRequirement::Untrusted,
+    }
+}
+
+/// What the start found of the bot's device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStart {
+    /// The saved device and its crypto store.
+    Restored,
+    /// A first login on this data directory.
+    New,
+    /// The crypto store was gone: the old device was logged out, this is a new one.
+    Replaced,
+}
+
 /// Logs the bot in (or restores its session) and returns a client with
 /// encrypted persistent stores, ready to sync.
-pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionError> {
+pub async fn connect(config: &Config, api: &AsApi) -> Result<(Client, DeviceStart), SessionError> {
     let data_dir = &config.data_dir;
     std::fs::create_dir_all(data_dir)
         .map_err(|source| SessionError::File { path: data_dir.display().to_string(), source })?;
@@ -80,6 +115,25 @@ pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionErro
         Err(source) => {
             return Err(SessionError::File { path: session_path.display().to_string(), source });
         }
+    };
+    let crypto_store_lost = saved.is_some() && !data_dir.join("matrix").join(CRYPTO_STORE_FILE).exists();
+    let saved = match saved {
+        Some(s) if crypto_store_lost => {
+            tracing::warn!(
+                device_id = %s.device_id,
+                "the crypto store is missing: logging the old device out and starting a new one"
+            );
+            if let Err(e) = api.logout_with(&s.access_token).await {
+                tracing::warn!(error = %e, "cannot log the old device out; it stays listed until removed");
+            }
+            None
+        }
+        other => other,
+    };
+    let start = match (&saved, crypto_store_lost) {
+        (_, true) => DeviceStart::Replaced,
+        (Some(_), false) => DeviceStart::Restored,
+        (None, false) => DeviceStart::New,
     };
     let session = match saved {
         Some(s) if api.whoami_with(&s.access_token).await.is_ok() => s,
@@ -99,6 +153,17 @@ pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionErro
     let client = Client::builder()
         .homeserver_url(config.homeserver_url.as_str())
         .sqlite_store(data_dir.join("matrix"), Some(&passphrase))
+        .with_encryption_settings(EncryptionSettings {
+            // Bootstrapped by `identity`, which can say what went wrong.
+            auto_enable_cross_signing: false,
+            auto_enable_backups: false,
+            // A room key missing at decryption is looked up in the backup.
+            backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
+        })
+        .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::IdentityBasedStrategy)
+        .with_decryption_settings(matrix_sdk_crypto::DecryptionSettings {
+            sender_device_trust_requirement: trust_requirement(config.encryption.decrypt_from),
+        })
         .build()
         .await
         .map_err(|e| SessionError::Sdk(e.to_string()))?;
@@ -111,5 +176,5 @@ pub async fn connect(config: &Config, api: &AsApi) -> Result<Client, SessionErro
         })
         .await
         .map_err(|e| SessionError::Sdk(e.to_string()))?;
-    Ok(client)
+    Ok((client, start))
 }
