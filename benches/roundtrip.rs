@@ -9,7 +9,10 @@
 //!
 //! It prints median and 99th percentile of each, the bot's overhead over the
 //! floor, and the bot's resident memory after start and after the run.
-//! `FEDISEC_BENCH_N` sets the number of round trips (default 200).
+//! `FEDISEC_BENCH_N` sets the number of round trips (default 200), and
+//! `FEDISEC_BENCH_ROOM` the room key (default `lounge`; `log-share` measures
+//! the end-to-end encrypted room, with both members' clients set up as
+//! Element is).
 #![recursion_limit = "256"]
 
 #[path = "../tests/support/mod.rs"]
@@ -47,6 +50,7 @@ fn main() {
         return;
     }
     let n: usize = std::env::var("FEDISEC_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let room_key = std::env::var("FEDISEC_BENCH_ROOM").unwrap_or_else(|_| "lounge".into());
     let hs = Synapse::start(1).unwrap_or_else(|e| panic!("{e}"));
     let slot = hs.take_slot();
     let bot = Bot::start(&slot).unwrap_or_else(|e| panic!("{e}"));
@@ -58,7 +62,7 @@ fn main() {
         let mut admin = Member::register(&hs.url, &format!("admin{}", slot.index)).await;
         let space = admin.resolve(&slot.alias("space")).await;
         admin.accept_invite(&space).await;
-        let lounge_id: OwnedRoomId = admin.resolve(&slot.alias("lounge")).await;
+        let lounge_id: OwnedRoomId = admin.resolve(&slot.alias(&room_key)).await;
         let lounge = admin.join(&lounge_id).await;
 
         // The second user: invited to the Space, echoes "floor N" as "echo N".
@@ -118,7 +122,7 @@ fn main() {
     b.sort();
     f.sort();
     let (bm, b99, fm, f99) = (percentile(&b, 0.5), percentile(&b, 0.99), percentile(&f, 0.5), percentile(&f, 0.99));
-    println!("roundtrip over {n} commands on a local Synapse (SQLite, loopback):");
+    println!("roundtrip over {n} commands in {room_key} on a local Synapse (SQLite, loopback):");
     println!("  bot   !ping -> reply     median {:7.2} ms   p99 {:7.2} ms", ms(bm), ms(b99));
     println!("  floor message -> echo    median {:7.2} ms   p99 {:7.2} ms", ms(fm), ms(f99));
     println!(

@@ -76,6 +76,10 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
 
     let (tx, rx) = mpsc::unbounded_channel();
     intake::install(&client, tx.clone());
+    let verifications = crate::matrix::verification::Verifications::default();
+    crate::matrix::verification::install(&client, Arc::new(config.admins.clone()), verifications.clone());
+    crate::control::serve(&config.data_dir, verifications)
+        .with_context(|| format!("cannot open the admin socket in {}", config.data_dir.display()))?;
     // Catch up without long-polling: with a stored sync token and nothing new,
     // a default sync would wait its full timeout before the bot could start.
     client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("first sync failed")?;
@@ -213,9 +217,9 @@ async fn watch_room_keys(client: &matrix_sdk::Client, tx: mpsc::UnboundedSender<
     tokio::spawn(async move {
         futures_util::pin_mut!(stream);
         while let Some(keys) = stream.next().await {
-            let sessions = keys.ok().map(|keys| {
-                keys.into_iter().map(|k| (k.room_id.to_string(), k.session_id)).collect::<Vec<_>>()
-            });
+            let sessions = keys
+                .ok()
+                .map(|keys| keys.into_iter().map(|k| (k.room_id.to_string(), k.session_id)).collect::<Vec<_>>());
             if tx.send(intake::Work::KeysArrived(sessions)).is_err() {
                 return;
             }

@@ -14,6 +14,7 @@ pub mod appservice;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod control;
 pub mod duration;
 pub mod effects;
 pub mod feeds;

@@ -5,6 +5,7 @@ use fedisec::clock::Clock;
 use fedisec::config::{Config, Setup};
 use fedisec::i18n::{self, Locale};
 use fedisec::matrix::as_api::AsApi;
+use fedisec::matrix::identity;
 use fedisec::matrix::space_sync;
 use fedisec::registration::{self, Registration};
 use fedisec::store::Store;
@@ -52,6 +53,28 @@ enum Cmd {
     Run {
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
+    },
+    /// Print the bot's recovery key, or (--set) put a stored one back.
+    RecoveryKey {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        /// Read a recovery key from standard input and save it (0600).
+        #[arg(long)]
+        set: bool,
+    },
+    /// Compare the emoji of an admin's verification of the bot, and confirm.
+    Verify {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        /// The emoji of this verification match.
+        #[arg(long, value_name = "FLOW_ID", conflicts_with = "mismatch")]
+        confirm: Option<String>,
+        /// The emoji of this verification do not match: cancel it.
+        #[arg(long, value_name = "FLOW_ID")]
+        mismatch: Option<String>,
+        /// Wait up to this many seconds for a verification to show its emoji.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
     },
     /// Show or apply the difference between the Space and rooms.toml.
     Space {
@@ -108,6 +131,8 @@ fn main() -> ExitCode {
             "fedisec=info,matrix_sdk=warn,matrix_sdk::http_client=off,matrix_sdk_crypto=warn,matrix_sdk_crypto::backups=error,warn".into()
         }))
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: journald and log files get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -173,7 +198,36 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
                 "{}",
                 i18n::check_ok(setup.config.locale, setup.layout.rooms().count(), setup.layout.categories.len())
             );
+            println!("{}", identity_line(&setup).await);
             Ok(())
+        }
+        Cmd::RecoveryKey { config, set } => {
+            let config = Config::load(&config).map_err(|e| e.render(locale_hint(&config)))?;
+            let path = identity::recovery_key_path(&config.data_dir);
+            if set {
+                let mut key = String::new();
+                std::io::stdin().read_line(&mut key).map_err(|e| e.to_string())?;
+                let key = key.trim();
+                if key.is_empty() {
+                    return Err(i18n::no_recovery_key(config.locale, &path.display().to_string()));
+                }
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
+                fedisec::matrix::session::write_private(&path, format!("{key}\n").as_bytes())
+                    .map_err(|e| e.to_string())?;
+                println!("{}", i18n::recovery_key_set(config.locale, &path.display().to_string()));
+                return Ok(());
+            }
+            match identity::read_recovery_key(&config.data_dir).map_err(|e| e.to_string())? {
+                Some(key) => {
+                    println!("{key}");
+                    Ok(())
+                }
+                None => Err(i18n::no_recovery_key(config.locale, &path.display().to_string())),
+            }
+        }
+        Cmd::Verify { config, confirm, mismatch, wait } => {
+            let config = Config::load(&config).map_err(|e| e.render(locale_hint(&config)))?;
+            verify(&config, confirm, mismatch, wait).await
         }
         Cmd::Run { config } => {
             let setup = load_setup(&config)?;
@@ -244,6 +298,87 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             write_output(output, text.trim_end())
         }
     }
+}
+
+/// `fedisec check`'s line about the bot's cross-signing identity, as the
+/// homeserver publishes it.
+async fn identity_line(setup: &Setup) -> String {
+    let config = &setup.config;
+    let api = AsApi::new(&config.homeserver_url, &setup.registration.as_token, config.bot_user_id().as_str());
+    let bot = config.bot_user_id();
+    let device = std::fs::read(config.data_dir.join("session.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["device_id"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let has_key = identity::read_recovery_key(&config.data_dir).ok().flatten().is_some();
+    match api.query_keys(bot.as_str()).await {
+        Ok(keys) => {
+            let p = identity::published(&keys, bot.as_str(), &device);
+            i18n::identity_check(config.locale, p.master_key.as_deref(), p.device_signed, has_key)
+        }
+        Err(e) => i18n::identity_unknown(config.locale, &e.to_string()),
+    }
+}
+
+/// `fedisec verify`: shows the emoji of waiting verifications and passes the
+/// operator's decision to the running bot.
+async fn verify(config: &Config, confirm: Option<String>, mismatch: Option<String>, wait: u64) -> Result<(), String> {
+    use fedisec::control::{Answer, Request, call};
+    use fedisec::matrix::verification::Decision;
+    use std::io::IsTerminal;
+    let locale = config.locale;
+    let dir = &config.data_dir;
+    let not_running = |e: String| i18n::bot_not_running(locale, &e);
+    let decide = |flow_id: String, decision: Decision| async move {
+        match call(dir, &Request::Decide { flow_id: flow_id.clone(), decision }).await.map_err(not_running)? {
+            Answer::Decided { found: true } => {
+                println!("{}", i18n::verify_decided(locale, decision == Decision::Match));
+                Ok(())
+            }
+            Answer::Decided { found: false } => Err(i18n::verify_gone(locale, &flow_id)),
+            Answer::Error { message } => Err(message),
+            other => Err(format!("unexpected answer: {other:?}")),
+        }
+    };
+    if let Some(flow_id) = confirm {
+        return decide(flow_id, Decision::Match).await;
+    }
+    if let Some(flow_id) = mismatch {
+        return decide(flow_id, Decision::Mismatch).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+    let waiting = loop {
+        let waiting = match call(dir, &Request::Verifications).await.map_err(not_running)? {
+            Answer::Verifications { waiting } => waiting,
+            Answer::Error { message } => return Err(message),
+            other => return Err(format!("unexpected answer: {other:?}")),
+        };
+        if !waiting.is_empty() || std::time::Instant::now() >= deadline {
+            break waiting;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    if waiting.is_empty() {
+        println!("{}", i18n::verify_none(locale));
+        return Ok(());
+    }
+    let interactive = std::io::stdin().is_terminal();
+    for w in waiting {
+        println!("{}", i18n::verify_waiting(locale, &w.user_id, &w.device_id, &w.flow_id, &w.emoji));
+        if !interactive {
+            println!("{}", i18n::verify_how(locale, &w.flow_id));
+            continue;
+        }
+        print!("{}", i18n::verify_prompt(locale));
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map_err(|e| e.to_string())?;
+        let matched = matches!(answer.trim(), "y" | "Y" | "yes" | "はい");
+        decide(w.flow_id, if matched { Decision::Match } else { Decision::Mismatch }).await?;
+    }
+    Ok(())
 }
 
 fn write_output(output: Option<PathBuf>, text: &str) -> Result<(), String> {

@@ -166,7 +166,11 @@ impl Metrics {
             "The bot's device is signed by its own self-signing key.",
             self.device_signed.load(Ordering::Relaxed),
         );
-        gauge("fedisec_key_backup_enabled", "Room keys are backed up on the homeserver.", self.key_backup.load(Ordering::Relaxed));
+        gauge(
+            "fedisec_key_backup_enabled",
+            "Room keys are backed up on the homeserver.",
+            self.key_backup.load(Ordering::Relaxed),
+        );
         let _ = writeln!(
             out,
             "# HELP fedisec_ready Whether the bot has built its Space and is handling commands.\n# TYPE fedisec_ready gauge\nfedisec_ready {}",

@@ -48,7 +48,9 @@ pub fn undecryptable(locale: Locale, bot: &str, reason: Reason) -> Reply {
     Reply::localized(
         locale,
         format!("🔒 このメッセージを読めませんでした(暗号を解けません)。内容はボットには見えていません。\n{ja_why}"),
-        format!("🔒 The bot could not read this message (it cannot decrypt it); it has not seen its content.\n{en_why}"),
+        format!(
+            "🔒 The bot could not read this message (it cannot decrypt it); it has not seen its content.\n{en_why}"
+        ),
     )
 }
 
@@ -87,7 +89,9 @@ pub fn no_recovery_key(locale: Locale, path: &str) -> String {
 pub fn recovery_key_set(locale: Locale, path: &str) -> String {
     match locale {
         Locale::Ja => format!("リカバリーキーを {path} に保存しました(0600)。次の起動で身元と鍵を復元します。"),
-        Locale::En => format!("Recovery key saved to {path} (0600). The next start restores the identity and keys with it."),
+        Locale::En => {
+            format!("Recovery key saved to {path} (0600). The next start restores the identity and keys with it.")
+        }
     }
 }
 
@@ -105,8 +109,12 @@ pub fn identity_check(locale: Locale, master_key: Option<&str>, device_signed: b
             yes_no(device_signed),
             yes_no(has_key)
         ),
-        (Locale::Ja, None) => "クロス署名の身元: まだ公開されていません(fedisec run の最初の起動で作成されます)。".into(),
-        (Locale::En, None) => "Cross-signing identity: not published yet (`fedisec run` creates it on first start).".into(),
+        (Locale::Ja, None) => {
+            "クロス署名の身元: まだ公開されていません(fedisec run の最初の起動で作成されます)。".into()
+        }
+        (Locale::En, None) => {
+            "Cross-signing identity: not published yet (`fedisec run` creates it on first start).".into()
+        }
     }
 }
 
@@ -115,5 +123,67 @@ pub fn identity_unknown(locale: Locale, error: &str) -> String {
     match locale {
         Locale::Ja => format!("クロス署名の身元: ホームサーバーに問い合わせできません({error})。"),
         Locale::En => format!("Cross-signing identity: cannot ask the homeserver ({error})."),
+    }
+}
+
+/// `fedisec verify`: one verification waiting for the operator.
+pub fn verify_waiting(locale: Locale, user: &str, device: &str, flow_id: &str, emoji: &[(String, String)]) -> String {
+    let shown = emoji.iter().map(|(s, d)| format!("  {s}  {d}")).collect::<Vec<_>>().join("\n");
+    match locale {
+        Locale::Ja => format!(
+            "{user}(端末 {device})がボットを検証しています [{flow_id}]。Element に表示された絵文字と比べてください:\n{shown}"
+        ),
+        Locale::En => format!(
+            "{user} (device {device}) is verifying the bot [{flow_id}]. Compare with the emoji Element shows:\n{shown}"
+        ),
+    }
+}
+
+pub fn verify_prompt(locale: Locale) -> &'static str {
+    locale.pick("同じ絵文字が同じ順に並んでいますか? [y/N] ", "Are they the same emoji in the same order? [y/N] ")
+}
+
+/// `fedisec verify` without a terminal to ask on.
+pub fn verify_how(locale: Locale, flow_id: &str) -> String {
+    match locale {
+        Locale::Ja => format!(
+            "一致すれば fedisec verify --confirm {flow_id}、一致しなければ fedisec verify --mismatch {flow_id} を実行してください。"
+        ),
+        Locale::En => format!(
+            "If they match, run fedisec verify --confirm {flow_id}; if not, fedisec verify --mismatch {flow_id}."
+        ),
+    }
+}
+
+pub fn verify_none(locale: Locale) -> &'static str {
+    locale.pick(
+        "確認待ちの検証はありません。Element でボットのプロフィールから「検証」を選び、「絵文字で検証」を始めてください。",
+        "No verification is waiting. In Element, open the bot's profile, choose Verify, and start \"Verify by emoji\".",
+    )
+}
+
+pub fn verify_decided(locale: Locale, matched: bool) -> &'static str {
+    match matched {
+        true => locale.pick(
+            "確認しました。Element 側でも一致を確認すると、検証が完了します。",
+            "Confirmed. Once the admin confirms in Element too, the verification is complete.",
+        ),
+        false => {
+            locale.pick("不一致として検証を中止しました。", "Marked as not matching: the verification was cancelled.")
+        }
+    }
+}
+
+pub fn verify_gone(locale: Locale, flow_id: &str) -> String {
+    match locale {
+        Locale::Ja => format!("検証 {flow_id} は確認待ちではありません(終了したか、取り消されました)。"),
+        Locale::En => format!("Verification {flow_id} is not waiting (it ended or was cancelled)."),
+    }
+}
+
+pub fn bot_not_running(locale: Locale, error: &str) -> String {
+    match locale {
+        Locale::Ja => format!("動作中のボットに接続できません({error})。fedisec run を起動してから実行してください。"),
+        Locale::En => format!("Cannot reach the running bot ({error}). Start fedisec run first."),
     }
 }

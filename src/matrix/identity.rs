@@ -155,11 +155,12 @@ pub async fn ensure(client: &Client, data_dir: &Path, locale: Locale) -> Result<
     Ok((outcome, status(client).await))
 }
 
-/// The identity as the bot's own crypto store sees it now.
+/// The identity as the homeserver publishes it now (the bot's own keys are
+/// queried again, so signatures uploaded just now are seen).
 pub async fn status(client: &Client) -> Status {
     let enc = client.encryption();
     let published = match client.user_id() {
-        Some(own) => enc.get_user_identity(own).await.ok().flatten().is_some(),
+        Some(own) => enc.request_user_identity(own).await.ok().flatten().is_some(),
         None => false,
     };
     let device_signed = enc.get_own_device().await.ok().flatten().is_some_and(|d| d.is_cross_signed_by_owner());
@@ -207,7 +208,10 @@ mod tests {
         assert!(p.device_signed);
         assert!(!published(&answer, u, "OTHER").device_signed);
         let bare = json!({ "device_keys": { u: { "DEV": { "signatures": { u: { "ed25519:DEV": "x" } } } } } });
-        assert_eq!(published(&bare, u, "DEV"), Published { master_key: None, self_signing_key: None, device_signed: false });
+        assert_eq!(
+            published(&bare, u, "DEV"),
+            Published { master_key: None, self_signing_key: None, device_signed: false }
+        );
     }
 
     #[test]

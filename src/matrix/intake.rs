@@ -19,19 +19,19 @@ use crate::moderation::{Recorder, scheduler};
 use crate::roles::{self, Role, SenderFacts};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
+use crate::undecryptable::{self, Pending, Reason, Tracker};
+use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
+use matrix_sdk::event_handler::RawEvent;
 use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::MediaSource;
+use matrix_sdk::ruma::events::room::encrypted::{EncryptedEventScheme, OriginalSyncRoomEncryptedEvent};
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     FileMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent};
-use crate::undecryptable::{self, Pending, Reason, Tracker};
-use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
-use matrix_sdk::event_handler::RawEvent;
-use matrix_sdk::ruma::events::room::encrypted::{EncryptedEventScheme, OriginalSyncRoomEncryptedEvent};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
@@ -108,7 +108,9 @@ pub enum Work {
     /// Room keys arrived (room, session); `None`: some were missed, look at all.
     KeysArrived(Option<Vec<(String, String)>>),
     /// The wait for an undecryptable message's key is over.
-    StillUndecryptable { event_id: String },
+    StillUndecryptable {
+        event_id: String,
+    },
     /// `!feed test` came back: the answer to post.
     FeedTested {
         room_id: String,
@@ -635,7 +637,8 @@ impl Worker {
         session_id: String,
         raw: Raw<OriginalSyncRoomEncryptedEvent>,
     ) {
-        if self.store.processed_events.contains(event_id.as_str()).unwrap_or(true) || self.served(&room_id).await.is_none()
+        if self.store.processed_events.contains(event_id.as_str()).unwrap_or(true)
+            || self.served(&room_id).await.is_none()
         {
             return;
         }
@@ -657,12 +660,18 @@ impl Worker {
         };
         self.metrics.undecryptable(reason.label());
         tracing::info!(room = %room_id, event = %event_id, reason = reason.label(), "a message could not be decrypted");
-        let pending =
-            Pending { room_id: room_id.to_string(), sender: sender.to_string(), session_id, since_ms: self.clock.now_ms(), reason };
+        let pending = Pending {
+            room_id: room_id.to_string(),
+            sender: sender.to_string(),
+            session_id,
+            since_ms: self.clock.now_ms(),
+            reason,
+        };
         if let Err(e) = self.undecryptable.add(event_id.as_str(), &pending) {
             tracing::error!(error = %e, "cannot record an undecryptable message");
         }
         if reason.may_resolve() {
+            self.fetch_from_backup(&room_id, &pending.session_id);
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(KEY_GRACE).await;
@@ -671,6 +680,22 @@ impl Worker {
         } else {
             self.tell_undecryptable(event_id.as_str()).await;
         }
+    }
+
+    /// Looks for a missing room key in the key backup, in the background; a
+    /// key found there arrives like any other (`Work::KeysArrived`).
+    fn fetch_from_backup(&self, room_id: &RoomId, session_id: &str) {
+        let (client, room_id, session_id) = (self.client.clone(), room_id.to_owned(), session_id.to_string());
+        tokio::spawn(async move {
+            let backups = client.encryption().backups();
+            if session_id.is_empty() || !backups.are_enabled().await {
+                return;
+            }
+            match backups.download_room_key(&room_id, &session_id).await {
+                Ok(found) => tracing::debug!(room = %room_id, found, "looked for a room key in the backup"),
+                Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read the key backup"),
+            }
+        });
     }
 
     /// Tells the sender of a message that is still unreadable, once per
@@ -706,7 +731,8 @@ impl Worker {
             }
         };
         for (event_id, p) in waiting {
-            let (Ok(room_id), Ok(id)) = (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id.as_str()))
+            let (Ok(room_id), Ok(id)) =
+                (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id.as_str()))
             else {
                 let _ = self.undecryptable.done(&event_id);
                 continue;
@@ -720,6 +746,9 @@ impl Worker {
                 }
             };
             if matches!(ev.kind, TimelineEventKind::UnableToDecrypt { .. }) {
+                if sessions.is_none() && p.reason.may_resolve() {
+                    self.fetch_from_backup(&room_id, &p.session_id);
+                }
                 continue;
             }
             if let Err(e) = self.undecryptable.done(&event_id) {
@@ -828,7 +857,20 @@ impl Worker {
         let not_log = || crate::i18n::log_not_a_share(locale);
         let room = self.client.get_room(room_id).ok_or_else(not_log)?;
         let id = OwnedEventId::try_from(event_id).map_err(|_| not_log())?;
-        let event = room.event(&id, None).await.map_err(|_| not_log())?;
+        let mut event = room.event(&id, None).await.map_err(|_| not_log())?;
+        if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &event.kind
+            && utd_info.reason.is_missing_room_key()
+            && let Some(session_id) = utd_info.session_id.clone()
+            && self.client.encryption().backups().are_enabled().await
+        {
+            // An older share whose key this device never received (e.g. a
+            // crypto store rebuilt from the backup): look in the backup.
+            match self.client.encryption().backups().download_room_key(room_id, &session_id).await {
+                Ok(true) => event = room.event(&id, None).await.map_err(|_| not_log())?,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read the key backup"),
+            }
+        }
         let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(m))) = event.raw().deserialize()
         else {
             return Err(not_log());

@@ -8,3 +8,4 @@ pub mod identity;
 pub mod intake;
 pub mod session;
 pub mod space_sync;
+pub mod verification;

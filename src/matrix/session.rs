@@ -17,8 +17,8 @@
 
 use super::as_api::AsApi;
 use crate::config::Config;
-use crate::registration::random_token;
 use crate::config::DecryptFrom;
+use crate::registration::random_token;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};

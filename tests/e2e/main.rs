@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 mod encrypted;
 mod feeds;
+mod identity;
 mod logs;
 mod moderation;
 mod referrals;
@@ -34,6 +35,9 @@ const HS_TESTS: &[(&str, HsTest)] = &[
     ("commands::ping_help_and_errors_in_public_rooms", commands::ping_help_and_errors_in_public_rooms),
     ("commands::english_locale", commands::english_locale),
     ("encrypted::ping_in_log_share_is_answered_encrypted", encrypted::ping_in_log_share_is_answered_encrypted),
+    ("identity::recovered_after_the_crypto_store_is_lost", identity::recovered_after_the_crypto_store_is_lost),
+    ("identity::withheld_key_is_answered_without_content", identity::withheld_key_is_answered_without_content),
+    ("identity::admin_verifies_the_bot_with_emoji", identity::admin_verifies_the_bot_with_emoji),
     (
         "appservice_api::hs_token_is_checked_and_transactions_are_idempotent",
         appservice_api::hs_token_is_checked_and_transactions_are_idempotent,

@@ -1,4 +1,11 @@
 //! Community members as real matrix-sdk clients (with E2EE) on the test Synapse.
+//!
+//! They behave as Element does in its default mode since 2026 (MSC4153,
+//! "exclude insecure devices"): each bootstraps its own cross-signing at
+//! registration, shares room keys only with devices their owner signed
+//! (`IdentityBasedStrategy`), and refuses to decrypt devices their owner did
+//! not sign (`CrossSignedOrLegacy`). A bot without a cross-signed device gets
+//! no keys from them and cannot be read by them.
 
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::account::register::v3::Request as RegisterRequest;
@@ -27,6 +34,16 @@ pub struct Seen {
     pub file: Option<matrix_sdk::ruma::events::room::MediaSource>,
 }
 
+/// How a member's client shares room keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// Element's default: devices signed by their owner.
+    Element,
+    /// Element's "Never send encrypted messages to unverified sessions":
+    /// only devices this member verified.
+    VerifiedOnly,
+}
+
 pub struct Member {
     pub client: Client,
     pub user_id: String,
@@ -40,7 +57,24 @@ impl Member {
     /// Registers `localpart` (open registration on the test server), logs in,
     /// and starts syncing in the background.
     pub async fn register(homeserver: &str, localpart: &str) -> Member {
-        let client = Client::builder().homeserver_url(homeserver).build().await.expect("client builds");
+        Member::register_sharing(homeserver, localpart, Sharing::Element).await
+    }
+
+    /// Registers a member whose client shares room keys as `sharing` says.
+    pub async fn register_sharing(homeserver: &str, localpart: &str, sharing: Sharing) -> Member {
+        use matrix_sdk_crypto::{CollectStrategy, DecryptionSettings, TrustRequirement};
+        let client = Client::builder()
+            .homeserver_url(homeserver)
+            .with_room_key_recipient_strategy(match sharing {
+                Sharing::Element => CollectStrategy::IdentityBasedStrategy,
+                Sharing::VerifiedOnly => CollectStrategy::OnlyTrustedDevices,
+            })
+            .with_decryption_settings(DecryptionSettings {
+                sender_device_trust_requirement: TrustRequirement::CrossSignedOrLegacy,
+            })
+            .build()
+            .await
+            .expect("client builds");
         let mut req = RegisterRequest::new();
         req.username = Some(localpart.to_string());
         req.password = Some(format!("{localpart}-password-123"));
@@ -84,6 +118,13 @@ impl Member {
             }
         });
         client.sync_once(SyncSettings::default()).await.expect("first sync");
+        // As Element does for a new account: its own cross-signing (Synapse
+        // takes the first upload without interactive auth, MSC3967).
+        client
+            .encryption()
+            .bootstrap_cross_signing(None)
+            .await
+            .unwrap_or_else(|e| panic!("cross-signing for {localpart}: {e}"));
         let c = client.clone();
         // Like the bot: a plain sync_once loop, without the pause matrix-sdk's
         // `sync()` adds after quick syncs, so timings measure the homeserver.
