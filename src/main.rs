@@ -62,6 +62,12 @@ enum Cmd {
         #[arg(long)]
         set: bool,
     },
+    /// Give the bot a new cross-signing identity when its recovery key is lost
+    /// for good (stop the bot first; every admin must verify it again).
+    ResetIdentity {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
     /// Compare the emoji of an admin's verification of the bot, and confirm.
     Verify {
         #[arg(long, default_value = "config.toml")]
@@ -224,6 +230,14 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
                 }
                 None => Err(i18n::no_recovery_key(config.locale, &path.display().to_string())),
             }
+        }
+        Cmd::ResetIdentity { config } => {
+            let setup = load_setup(&config)?;
+            // Holding the state database proves the bot is not running.
+            let _store = open_store(&setup)?;
+            fedisec::matrix::reset::reset_identity(&setup).await?;
+            println!("{}", i18n::identity_reset(setup.config.locale));
+            Ok(())
         }
         Cmd::Verify { config, confirm, mismatch, wait } => {
             let config = Config::load(&config).map_err(|e| e.render(locale_hint(&config)))?;

@@ -57,9 +57,11 @@ impl Reason {
         }
     }
 
-    /// Whether waiting can help: the key may come by to-device or backup.
+    /// Whether waiting can help: the key may come by to-device or backup, or
+    /// the sender's device keys may not have been fetched yet (a room key
+    /// from a device the bot has not looked up is not trusted until it has).
     pub fn may_resolve(self) -> bool {
-        matches!(self, Reason::MissingKey | Reason::UnknownIndex)
+        matches!(self, Reason::MissingKey | Reason::UnknownIndex | Reason::SenderNotTrusted)
     }
 
     pub const ALL: [Reason; 7] = [
@@ -189,10 +191,11 @@ mod tests {
     }
 
     #[test]
-    fn only_missing_keys_are_waited_for() {
+    fn withheld_keys_are_not_waited_for() {
         assert!(Reason::MissingKey.may_resolve());
         assert!(!Reason::Withheld(Withheld::Unverified).may_resolve());
-        assert!(!Reason::SenderNotTrusted.may_resolve());
+        assert!(Reason::SenderNotTrusted.may_resolve());
+        assert!(!Reason::Broken.may_resolve());
         let labels: HashSet<_> = Reason::ALL.iter().map(|r| r.label()).collect();
         assert_eq!(labels.len(), Reason::ALL.len());
     }

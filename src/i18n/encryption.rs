@@ -187,3 +187,11 @@ pub fn bot_not_running(locale: Locale, error: &str) -> String {
         Locale::En => format!("Cannot reach the running bot ({error}). Start fedisec run first."),
     }
 }
+
+/// `fedisec reset-identity` done.
+pub fn identity_reset(locale: Locale) -> &'static str {
+    locale.pick(
+        "ボットに新しいクロス署名の身元を作りました。新しいリカバリーキーを保管し、管理者はボットをもう一度検証してください。",
+        "The bot has a new cross-signing identity. Store the new recovery key; admins must verify the bot again.",
+    )
+}

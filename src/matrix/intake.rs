@@ -309,7 +309,7 @@ impl Worker {
                         self.undecryptable(room_id, event_id, sender, session_id, raw).await
                     }
                     Some(Work::KeysArrived(sessions)) => self.keys_arrived(sessions).await,
-                    Some(Work::StillUndecryptable { event_id }) => self.tell_undecryptable(&event_id).await,
+                    Some(Work::StillUndecryptable { event_id }) => self.still_undecryptable(&event_id).await,
                     Some(Work::FeedTested { room_id, event_id, reply }) => {
                         let effect = Effect::Reply {
                             room_id: room_id.clone(),
@@ -671,7 +671,11 @@ impl Worker {
             tracing::error!(error = %e, "cannot record an undecryptable message");
         }
         if reason.may_resolve() {
-            self.fetch_from_backup(&room_id, &pending.session_id);
+            if reason == Reason::SenderNotTrusted {
+                self.refresh_keys_of(&sender);
+            } else {
+                self.fetch_from_backup(&room_id, &pending.session_id);
+            }
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(KEY_GRACE).await;
@@ -696,6 +700,56 @@ impl Worker {
                 Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read the key backup"),
             }
         });
+    }
+
+    /// Asks the homeserver for a sender's devices and identity again, in the
+    /// background: a device just looked up may turn out to be cross-signed.
+    fn refresh_keys_of(&self, sender: &UserId) {
+        let (client, sender) = (self.client.clone(), sender.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = client.encryption().request_user_identity(&sender).await {
+                tracing::warn!(error = %e, "cannot look up a sender's keys");
+            }
+        });
+    }
+
+    /// After the wait: one more try (the sender's keys or the room key may
+    /// have come meanwhile), else the sender is told.
+    async fn still_undecryptable(&self, event_id: &str) {
+        let Ok(Some(p)) = self.undecryptable.get(event_id) else { return };
+        if self.try_again(event_id, &p).await {
+            return;
+        }
+        self.tell_undecryptable(event_id).await;
+    }
+
+    /// Decrypts a pending event again; handles it (once) and returns true if
+    /// that worked.
+    async fn try_again(&self, event_id: &str, p: &Pending) -> bool {
+        let (Ok(room_id), Ok(id)) = (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id))
+        else {
+            let _ = self.undecryptable.done(event_id);
+            return false;
+        };
+        let Some(room) = self.client.get_room(&room_id) else { return false };
+        let ev = match room.event(&id, None).await {
+            Ok(ev) => ev,
+            Err(e) => {
+                tracing::warn!(room = %room_id, event = %event_id, error = %e, "cannot fetch an undecryptable message");
+                return false;
+            }
+        };
+        if matches!(ev.kind, TimelineEventKind::UnableToDecrypt { .. }) {
+            return false;
+        }
+        if let Err(e) = self.undecryptable.done(event_id) {
+            tracing::error!(error = %e, "cannot record a decrypted message");
+        }
+        tracing::info!(room = %room_id, event = %event_id, "a message was decrypted on a later try");
+        if let Some(msg) = incoming_decrypted(&ev, &room_id) {
+            self.handle(msg).await;
+        }
+        true
     }
 
     /// Tells the sender of a message that is still unreadable, once per
@@ -731,32 +785,12 @@ impl Worker {
             }
         };
         for (event_id, p) in waiting {
-            let (Ok(room_id), Ok(id)) =
-                (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id.as_str()))
-            else {
-                let _ = self.undecryptable.done(&event_id);
-                continue;
-            };
-            let Some(room) = self.client.get_room(&room_id) else { continue };
-            let ev = match room.event(&id, None).await {
-                Ok(ev) => ev,
-                Err(e) => {
-                    tracing::warn!(room = %room_id, event = %event_id, error = %e, "cannot fetch a message whose key arrived");
-                    continue;
-                }
-            };
-            if matches!(ev.kind, TimelineEventKind::UnableToDecrypt { .. }) {
-                if sessions.is_none() && p.reason.may_resolve() {
-                    self.fetch_from_backup(&room_id, &p.session_id);
-                }
-                continue;
-            }
-            if let Err(e) = self.undecryptable.done(&event_id) {
-                tracing::error!(error = %e, "cannot record a decrypted message");
-            }
-            tracing::info!(room = %room_id, event = %event_id, "a message was decrypted after its key arrived");
-            if let Some(msg) = incoming_decrypted(&ev, &room_id) {
-                self.handle(msg).await;
+            if !self.try_again(&event_id, &p).await
+                && sessions.is_none()
+                && p.reason.may_resolve()
+                && let Ok(room_id) = OwnedRoomId::try_from(p.room_id.as_str())
+            {
+                self.fetch_from_backup(&room_id, &p.session_id);
             }
         }
     }

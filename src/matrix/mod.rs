@@ -6,6 +6,7 @@ pub mod as_api;
 pub mod executor;
 pub mod identity;
 pub mod intake;
+pub mod reset;
 pub mod session;
 pub mod space_sync;
 pub mod verification;

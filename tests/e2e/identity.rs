@@ -184,7 +184,7 @@ pub fn recovered_after_the_crypto_store_is_lost(hs: &Synapse) -> Result<(), Fail
         set.stdin.take().expect("stdin").write_all(format!("{saved_key}\n").as_bytes())?;
     }
     assert!(set.wait()?.success());
-    let _bot = Bot::start(&slot)?;
+    let bot = Bot::start(&slot)?;
     let device = session(&slot)["device_id"].as_str().expect("device").to_string();
     rt.block_on(async {
         let (master_after, signed) = bot_identity_seen_by(&admin, &bot_id, &device).await;
@@ -192,6 +192,28 @@ pub fn recovered_after_the_crypto_store_is_lost(hs: &Synapse) -> Result<(), Fail
         assert!(signed);
         let ping = admin.send_text(&log_share, "!ping").await;
         admin.reply_to_named(&ping, &bot_user, "after the key was put back").await;
+    });
+    bot.stop();
+
+    // Lost for good: `fedisec reset-identity` makes a new identity the homeserver
+    // accepts without interactive auth, with a new recovery key.
+    std::fs::remove_file(&key_file)?;
+    for f in ["matrix-sdk-crypto.sqlite3", "matrix-sdk-crypto.sqlite3-wal", "matrix-sdk-crypto.sqlite3-shm"] {
+        let _ = std::fs::remove_file(matrix_dir.join(f));
+    }
+    let reset = cli(&["reset-identity"], &slot.config);
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    let new_key = std::fs::read_to_string(&key_file)?.trim().to_string();
+    assert!(!new_key.is_empty() && new_key != saved_key, "a new recovery key");
+    let _bot = Bot::start(&slot)?;
+    let device = session(&slot)["device_id"].as_str().expect("device").to_string();
+    rt.block_on(async {
+        let (master_after, signed) = bot_identity_seen_by(&admin, &bot_id, &device).await;
+        assert_ne!(master_after, master, "a new identity");
+        assert!(signed, "the device is signed by the new identity");
+        let ping = admin.send_text(&log_share, "!ping").await;
+        let reply = admin.reply_to_named(&ping, &bot_user, "after the reset").await;
+        assert_eq!(reply.body, "🏓 pong — fedisec は動作中です。");
     });
     drop(rt);
     Ok(())

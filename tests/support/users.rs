@@ -8,11 +8,16 @@
 //! no keys from them and cannot be read by them.
 
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::TimelineEventKind;
+use matrix_sdk::event_handler::RawEvent;
 use matrix_sdk::ruma::api::client::account::register::v3::Request as RegisterRequest;
 use matrix_sdk::ruma::api::client::uiaa::{AuthData, Dummy};
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
+use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent};
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, RoomAliasId, RoomId};
 use matrix_sdk::{Client, Room};
 use std::time::Duration;
@@ -53,6 +58,39 @@ pub struct Member {
     sync: tokio::task::JoinHandle<()>,
 }
 
+/// What a member's client shows of a message.
+fn seen(ev: &OriginalSyncRoomMessageEvent, room: &Room) -> Option<Seen> {
+    let mut file = None;
+    let (is_notice, body, html) = match &ev.content.msgtype {
+        MessageType::Notice(n) => (true, n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone())),
+        MessageType::Text(t) => (false, t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone())),
+        MessageType::File(f) => {
+            file = Some(f.source.clone());
+            (false, f.filename.clone().unwrap_or_else(|| f.body.clone()), None)
+        }
+        _ => return None,
+    };
+    let in_reply_to = match &ev.content.relates_to {
+        Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
+        _ => None,
+    };
+    let thread_root = match &ev.content.relates_to {
+        Some(Relation::Thread(t)) => Some(t.event_id.clone()),
+        _ => None,
+    };
+    Some(Seen {
+        room_id: room.room_id().to_owned(),
+        event_id: ev.event_id.clone(),
+        sender: ev.sender.to_string(),
+        is_notice,
+        body,
+        html,
+        in_reply_to,
+        thread_root,
+        file,
+    })
+}
+
 impl Member {
     /// Registers `localpart` (open registration on the test server), logs in,
     /// and starts syncing in the background.
@@ -83,37 +121,40 @@ impl Member {
         client.matrix_auth().register(req).await.unwrap_or_else(|e| panic!("register {localpart}: {e}"));
         let user_id = client.user_id().expect("logged in").to_string();
         let (tx, rx) = mpsc::unbounded_channel();
-        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+        {
+            let tx = tx.clone();
+            client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+                let tx = tx.clone();
+                async move {
+                    if let Some(seen) = seen(&ev, &room) {
+                        let _ = tx.send(seen);
+                    }
+                }
+            });
+        }
+        // Like Element, a message that could not be decrypted at once is tried
+        // again as keys and device lists arrive (here: for up to a minute).
+        client.add_event_handler(move |ev: OriginalSyncRoomEncryptedEvent, raw: RawEvent, room: Room| {
             let tx = tx.clone();
             async move {
-                let mut file = None;
-                let (is_notice, body, html) = match &ev.content.msgtype {
-                    MessageType::Notice(n) => (true, n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone())),
-                    MessageType::Text(t) => (false, t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone())),
-                    MessageType::File(f) => {
-                        file = Some(f.source.clone());
-                        (false, f.filename.clone().unwrap_or_else(|| f.body.clone()), None)
+                let raw: Raw<OriginalSyncRoomEncryptedEvent> = Raw::from_json(raw.0);
+                tokio::spawn(async move {
+                    let _ = room.client().encryption().request_user_identity(&ev.sender).await;
+                    for _ in 0..120 {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        let Ok(decrypted) = room.decrypt_event(&raw, None).await else { continue };
+                        if matches!(decrypted.kind, TimelineEventKind::UnableToDecrypt { .. }) {
+                            continue;
+                        }
+                        if let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+                            SyncMessageLikeEvent::Original(m),
+                        ))) = decrypted.raw().deserialize()
+                            && let Some(seen) = seen(&m, &room)
+                        {
+                            let _ = tx.send(seen);
+                        }
+                        return;
                     }
-                    _ => return,
-                };
-                let in_reply_to = match &ev.content.relates_to {
-                    Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
-                    _ => None,
-                };
-                let thread_root = match &ev.content.relates_to {
-                    Some(Relation::Thread(t)) => Some(t.event_id.clone()),
-                    _ => None,
-                };
-                let _ = tx.send(Seen {
-                    room_id: room.room_id().to_owned(),
-                    event_id: ev.event_id.clone(),
-                    sender: ev.sender.to_string(),
-                    is_notice,
-                    body,
-                    html,
-                    in_reply_to,
-                    thread_root,
-                    file,
                 });
             }
         });
