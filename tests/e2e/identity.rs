@@ -30,37 +30,49 @@ async fn bot_identity_seen_by(m: &Member, bot: &UserId, device: &str) -> (String
     (master, device.is_some_and(|d| d.is_cross_signed_by_owner()))
 }
 
+/// GET with the bot's device token.
+async fn get_json(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
+    let resp = http.get(url).bearer_auth(token).send().await.expect("a request to Synapse");
+    resp.json().await.unwrap_or_default()
+}
+
 /// Waits until the bot's key backup on the homeserver holds the Megolm session `session` of `room`.
 async fn wait_backed_up(hs: &Synapse, slot: &Slot, room: &OwnedRoomId, session_id: &str) {
     let token = session(slot)["access_token"].as_str().expect("token").to_string();
     let http = reqwest::Client::new();
     for _ in 0..150 {
-        let version: serde_json::Value = http
-            .get(format!("{}/_matrix/client/v3/room_keys/version", hs.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("backup version")
-            .json()
-            .await
-            .unwrap_or_default();
+        let version = get_json(&http, &token, format!("{}/_matrix/client/v3/room_keys/version", hs.url)).await;
         if let Some(v) = version["version"].as_str() {
-            let keys: serde_json::Value = http
-                .get(format!("{}/_matrix/client/v3/room_keys/keys/{room}?version={v}", hs.url))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("backup keys")
-                .json()
-                .await
-                .unwrap_or_default();
-            if keys["sessions"].get(session_id).is_some() {
+            let url = format!("{}/_matrix/client/v3/room_keys/keys/{room}?version={v}", hs.url);
+            if get_json(&http, &token, url).await["sessions"].get(session_id).is_some() {
                 return;
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("the bot never backed up the room key {session_id} of {room}");
+}
+
+/// Waits (up to 30 s) until `done` holds.
+async fn until(done: impl Fn() -> bool) {
+    for _ in 0..300 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A DM with the bot, once the bot has joined it.
+async fn dm_with_bot(m: &Member, bot: &UserId) -> matrix_sdk::Room {
+    let dm = m.client.create_dm(bot).await.expect("a DM with the bot");
+    for _ in 0..300 {
+        if dm.members(matrix_sdk::RoomMemberships::JOIN).await.map(|m| m.len()).unwrap_or(0) == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    dm
 }
 
 pub fn recovered_after_the_crypto_store_is_lost(hs: &Synapse) -> Result<(), Failed> {
@@ -272,31 +284,15 @@ pub fn admin_verifies_the_bot_with_emoji(hs: &Synapse) -> Result<(), Failed> {
     let bot_id = OwnedUserId::try_from(bot_user.as_str())?;
     block_on(async {
         let (admin, _lounge) = admin_in(hs, &slot, "lounge").await;
-        let dm = admin.client.create_dm(&bot_id).await.expect("a DM with the bot");
-        for _ in 0..300 {
-            if dm.members(matrix_sdk::RoomMemberships::JOIN).await.map(|m| m.len()).unwrap_or(0) == 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        dm_with_bot(&admin, &bot_id).await;
         let enc = admin.client.encryption();
         let identity = enc.request_user_identity(&bot_id).await?.expect("the bot's identity");
         assert!(!identity.is_verified());
         let request = identity.request_verification().await.expect("request verification");
-        for _ in 0..300 {
-            if request.is_ready() || request.is_cancelled() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until(|| request.is_ready() || request.is_cancelled()).await;
         assert!(request.is_ready(), "the bot accepted an admin's request");
         let sas = request.start_sas().await?.expect("emoji verification starts");
-        for _ in 0..300 {
-            if sas.emoji().is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until(|| sas.emoji().is_some()).await;
         let admin_emoji: Vec<String> = sas.emoji().expect("emoji shown").iter().map(|e| e.symbol.to_string()).collect();
 
         // The operator, on the bot's machine: the same emoji are shown there.
@@ -315,12 +311,7 @@ pub fn admin_verifies_the_bot_with_emoji(hs: &Synapse) -> Result<(), Failed> {
         let ok = cli(&["verify", "--confirm", &flow_id], &slot.config);
         assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
         sas.confirm().await?;
-        for _ in 0..300 {
-            if sas.is_done() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until(|| sas.is_done()).await;
         assert!(sas.is_done(), "verification completes");
         let identity = enc.request_user_identity(&bot_id).await?.expect("identity");
         assert!(identity.is_verified(), "Element shows the bot as verified");
@@ -331,21 +322,10 @@ pub fn admin_verifies_the_bot_with_emoji(hs: &Synapse) -> Result<(), Failed> {
         let other = Member::register(&hs.url, &format!("other{}", slot.index)).await;
         admin.invite(&space, &other.user_id).await;
         other.accept_invite(space.room_id()).await;
-        let odm = other.client.create_dm(&bot_id).await.expect("DM");
-        for _ in 0..300 {
-            if odm.members(matrix_sdk::RoomMemberships::JOIN).await.map(|m| m.len()).unwrap_or(0) == 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        dm_with_bot(&other, &bot_id).await;
         let theirs = other.client.encryption().request_user_identity(&bot_id).await?.expect("identity");
         let req = theirs.request_verification().await.expect("request");
-        for _ in 0..300 {
-            if req.is_cancelled() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until(|| req.is_cancelled()).await;
         assert!(req.is_cancelled(), "a non-admin's request is declined");
         Ok::<_, Failed>(())
     })?;
