@@ -15,6 +15,7 @@ use crate::matrix::executor::Executor;
 use crate::matrix::intake::{self, Worker};
 use crate::matrix::{session, space_sync};
 use crate::metrics::Metrics;
+use crate::pipeline::inbox::{Inbox, SyncPosition};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
 use anyhow::Context;
@@ -75,14 +76,19 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
 
     let (tx, rx) = mpsc::unbounded_channel();
-    intake::install(&client, tx.clone());
+    let sealer = Sealer::load_or_create(&config.data_dir).context("cannot load the sealing key")?;
+    let inbox = Inbox::open(&store, sealer.clone())?;
+    let position = SyncPosition::open(&store)?;
+    crate::matrix::queue::install(&client, inbox.clone(), tx.clone());
     let verifications = crate::matrix::verification::Verifications::default();
     crate::matrix::verification::install(&client, Arc::new(config.admins.clone()), verifications.clone());
     crate::control::serve(&config.data_dir, verifications)
         .with_context(|| format!("cannot open the admin socket in {}", config.data_dir.display()))?;
     // Catch up without long-polling: with a stored sync token and nothing new,
     // a default sync would wait its full timeout before the bot could start.
-    client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.context("first sync failed")?;
+    let resumed = position.get()?;
+    let first = Synced { client: &client, inbox: &inbox, wake: &tx, store: &store, position: &position };
+    first.sync(Duration::ZERO, resumed.is_some(), clock.now_ms()).await.context("first sync failed")?;
     // Before any answer in an encrypted room: Element only reads and only
     // shares keys with a cross-signed device.
     let (how, identity) = crate::matrix::identity::ensure(&client, &config.data_dir, config.locale).await?;
@@ -118,10 +124,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         matrix_sdk::ruma::OwnedRoomId::try_from(report.space_id.as_str()).context("the Space has no valid room ID")?;
     if report.created > 0 {
         // Learn the rooms just created before posting in them.
-        client
-            .sync_once(SyncSettings::default().timeout(Duration::ZERO))
-            .await
-            .context("sync after building the Space failed")?;
+        first.sync(Duration::ZERO, false, clock.now_ms()).await.context("sync after building the Space failed")?;
     }
     let directory = Directory::build(&store, &setup.layout, config.server_name.as_str())?;
     let executor = Executor::new(client.clone(), api.clone(), &store, metrics.clone())?;
@@ -181,7 +184,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         api: api.clone(),
         setup: setup.clone(),
         store: store.clone(),
-        sealer: Sealer::load_or_create(&config.data_dir).context("cannot load the sealing key")?,
+        sealer,
         keyed: crate::store::Keyed::load_or_create(&config.data_dir).context("cannot load the log key")?,
         metrics: metrics.clone(),
         executor,
@@ -192,12 +195,16 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         in_flight: Default::default(),
         feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
         undecryptable,
+        inbox: inbox.clone(),
     };
     tokio::spawn(worker.run(rx));
     metrics.ready.store(true, Ordering::Relaxed);
     tracing::info!("ready");
 
-    let sync = sync_forever(client.clone(), metrics.clone());
+    // Events kept before a crash or during the first sync.
+    let _ = tx.send(intake::Work::Inbox);
+    let synced = Synced { client: &client, inbox: &inbox, wake: &tx, store: &store, position: &position };
+    let sync = sync_forever(synced, metrics.clone(), clock.clone());
     tokio::select! {
         r = sync => r.context("sync loop ended")?,
         _ = shutdown_signal() => tracing::info!("shutting down"),
@@ -241,15 +248,46 @@ fn sync_filter() -> matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter
     def.into()
 }
 
+/// One sync, made durable: the handlers keep its events in the inbox, the
+/// gaps of limited timelines are read back, and only then is the position
+/// after it recorded, from which the next sync (after a crash too) starts.
+struct Synced<'a> {
+    client: &'a matrix_sdk::Client,
+    inbox: &'a Inbox,
+    wake: &'a mpsc::UnboundedSender<intake::Work>,
+    store: &'a Store,
+    position: &'a SyncPosition,
+}
+
+impl Synced<'_> {
+    /// `fill_gaps`: read back limited timelines (not on the very first sync
+    /// of a data directory, whose history predates the bot).
+    async fn sync(&self, timeout: Duration, fill_gaps: bool, now_ms: u64) -> anyhow::Result<()> {
+        let mut settings = SyncSettings::default().timeout(timeout).filter(sync_filter());
+        if let Some(token) = self.position.get()? {
+            settings = settings.token(token);
+        }
+        let response = self.client.sync_once(settings).await?;
+        if fill_gaps {
+            let unfilled =
+                crate::matrix::gap::fill(self.client, self.inbox, self.wake, self.store, &response, now_ms).await;
+            for gap in unfilled {
+                let _ = self.wake.send(intake::Work::GapTooLarge { room_id: gap.room_id.to_string(), read: gap.read });
+            }
+        }
+        self.position.advance(&response.next_batch)?;
+        Ok(())
+    }
+}
+
 /// The sync loop. matrix-sdk's own `Client::sync` sleeps about a second after
 /// any sync that returned within a second, which under traffic would delay
 /// every answer; a long-polling `sync_once` loop needs no such guard.
-async fn sync_forever(client: matrix_sdk::Client, metrics: Arc<Metrics>) -> anyhow::Result<()> {
-    let settings = SyncSettings::default().timeout(Duration::from_secs(30)).filter(sync_filter());
+async fn sync_forever(synced: Synced<'_>, metrics: Arc<Metrics>, clock: Clock) -> anyhow::Result<()> {
     let mut backoff = Duration::from_secs(1);
     loop {
-        match client.sync_once(settings.clone()).await {
-            Ok(_) => backoff = Duration::from_secs(1),
+        match synced.sync(Duration::from_secs(30), true, clock.now_ms()).await {
+            Ok(()) => backoff = Duration::from_secs(1),
             Err(e) => {
                 Metrics::inc(&metrics.sync_errors);
                 tracing::warn!(error = %e, retry_in_s = backoff.as_secs(), "sync failed; retrying");

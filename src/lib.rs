@@ -24,6 +24,7 @@ pub mod logs;
 pub mod matrix;
 pub mod metrics;
 pub mod moderation;
+pub mod pipeline;
 pub mod referral;
 pub mod registration;
 pub mod roles;

@@ -173,3 +173,16 @@ pub fn space_applied(locale: Locale, created: usize, changed: usize, invited: us
         ),
     }
 }
+
+/// To moderators: a room's timeline had a gap larger than the bot reads back.
+pub fn gap_too_large(locale: Locale, room: &str, read: usize) -> Reply {
+    Reply::localized(
+        locale,
+        format!(
+            "⚠️ 停止中に「{room}」に届いたメッセージのうち、新しい {read} 件だけを読み直しました。それより前のコマンドには返事がありません。必要なら送り直すよう伝えてください。"
+        ),
+        format!(
+            "⚠️ Of the messages that reached \"{room}\" while the bot was down, only the newest {read} were read back. Older commands there get no answer; ask people to send them again if needed."
+        ),
+    )
+}

@@ -1,10 +1,11 @@
-//! From sync to the command pipeline: each room message is acted on once.
+//! The worker: from the inbox to the command pipeline, each event acted on once.
 //!
-//! matrix-sdk decrypts events during sync and hands them to the event handler,
-//! which only queues them; one worker handles the queue in order. An event
-//! is marked handled in sled after its effects were carried out, and effects
-//! carry deterministic transaction IDs, so a crash between the two repeats a
-//! send that the homeserver deduplicates instead of losing or doubling it.
+//! matrix-sdk decrypts events during sync; the handlers in `queue` keep them
+//! in the sled inbox before the sync position after them is recorded, and
+//! wake this worker, which handles the inbox in order. An event is marked
+//! handled in sled after its effects were carried out, and effects carry
+//! deterministic transaction IDs, so a crash between the two repeats a send
+//! that the homeserver deduplicates instead of losing or doubling it.
 
 use super::as_api::AsApi;
 use super::executor::Executor;
@@ -16,20 +17,17 @@ use crate::effects::Effect;
 use crate::logs;
 use crate::metrics::Metrics;
 use crate::moderation::{Recorder, scheduler};
+use crate::pipeline::inbox::{Inbox, Queued};
 use crate::roles::{self, Role, SenderFacts};
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
 use crate::undecryptable::{self, Pending, Reason, Tracker};
 use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
-use matrix_sdk::event_handler::RawEvent;
 use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
-use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::MediaSource;
-use matrix_sdk::ruma::events::room::encrypted::{EncryptedEventScheme, OriginalSyncRoomEncryptedEvent};
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
-use matrix_sdk::ruma::events::room::message::{
-    FileMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
-};
+use matrix_sdk::ruma::events::room::message::{FileMessageEventContent, MessageType};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent};
 use matrix_sdk::ruma::serde::Raw;
@@ -78,133 +76,20 @@ impl Attachment {
 /// What the worker handles, in order.
 #[derive(Debug)]
 pub enum Work {
-    Message(Incoming),
-    /// A 👍 on a message of the bot's (a referral card counts it as a vouch).
-    Reaction {
-        room_id: OwnedRoomId,
-        event_id: OwnedEventId,
-        sender: OwnedUserId,
-        target: OwnedEventId,
-    },
+    /// New events are in the inbox.
+    Inbox,
     /// The result of a referral's evidence lookup.
-    Evidence {
-        referral: u64,
-        result: Result<crate::referral::evidence::Evidence, String>,
-    },
+    Evidence { referral: u64, result: Result<crate::referral::evidence::Evidence, String> },
     /// A feed poll came back.
-    FeedFetched {
-        id: String,
-        fetched: crate::feeds::poll::Fetched,
-        body: Option<Vec<u8>>,
-    },
-    /// A message sync could not decrypt.
-    Undecryptable {
-        room_id: OwnedRoomId,
-        event_id: OwnedEventId,
-        sender: OwnedUserId,
-        session_id: String,
-        raw: Raw<OriginalSyncRoomEncryptedEvent>,
-    },
+    FeedFetched { id: String, fetched: crate::feeds::poll::Fetched, body: Option<Vec<u8>> },
     /// Room keys arrived (room, session); `None`: some were missed, look at all.
     KeysArrived(Option<Vec<(String, String)>>),
     /// The wait for an undecryptable message's key is over.
-    StillUndecryptable {
-        event_id: String,
-    },
+    StillUndecryptable { event_id: String },
+    /// A gap in a room's timeline was larger than the bot reads back.
+    GapTooLarge { room_id: String, read: usize },
     /// `!feed test` came back: the answer to post.
-    FeedTested {
-        room_id: String,
-        event_id: String,
-        reply: crate::i18n::Reply,
-    },
-}
-
-/// Queues every text message and 👍 reaction from others; handling happens in `Worker`.
-pub fn install(client: &Client, tx: mpsc::UnboundedSender<Work>) {
-    let own = client.user_id().map(|u| u.to_owned());
-    {
-        let (tx, own) = (tx.clone(), own.clone());
-        client.add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
-            let (tx, own) = (tx.clone(), own.clone());
-            async move {
-                if Some(&ev.sender) == own.as_ref() || !ev.content.relates_to.key.starts_with('👍') {
-                    return;
-                }
-                let _ = tx.send(Work::Reaction {
-                    room_id: room.room_id().to_owned(),
-                    event_id: ev.event_id.clone(),
-                    sender: ev.sender.clone(),
-                    target: ev.content.relates_to.event_id.clone(),
-                });
-            }
-        });
-    }
-    {
-        let (tx, own) = (tx.clone(), own.clone());
-        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
-            let (tx, own) = (tx.clone(), own.clone());
-            async move {
-                if Some(&ev.sender) == own.as_ref() {
-                    return;
-                }
-                if let Some(msg) = incoming(&ev, room.room_id(), room.encryption_state().is_encrypted()) {
-                    let _ = tx.send(Work::Message(msg));
-                }
-            }
-        });
-    }
-    // An event still encrypted after sync is one matrix-sdk could not decrypt.
-    client.add_event_handler(move |ev: OriginalSyncRoomEncryptedEvent, raw: RawEvent, room: Room| {
-        let (tx, own) = (tx.clone(), own.clone());
-        async move {
-            if Some(&ev.sender) == own.as_ref() {
-                return;
-            }
-            let session_id = match &ev.content.scheme {
-                EncryptedEventScheme::MegolmV1AesSha2(m) => m.session_id.clone(),
-                _ => String::new(),
-            };
-            let _ = tx.send(Work::Undecryptable {
-                room_id: room.room_id().to_owned(),
-                event_id: ev.event_id.clone(),
-                sender: ev.sender.clone(),
-                session_id,
-                raw: Raw::from_json(raw.0),
-            });
-        }
-    });
-}
-
-/// A text or file message as the worker takes it; `None` for anything else
-/// (edits are not new commands).
-pub fn incoming(ev: &OriginalSyncRoomMessageEvent, room_id: &RoomId, encrypted: bool) -> Option<Incoming> {
-    if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
-        return None;
-    }
-    let (text_body, attachment) = match &ev.content.msgtype {
-        MessageType::Text(text) => (text.body.clone(), None),
-        MessageType::File(file) => (file.caption().unwrap_or_default().to_string(), Some(Attachment::of(file))),
-        _ => return None,
-    };
-    let reply_to = match &ev.content.relates_to {
-        Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
-        Some(Relation::Thread(t)) if !t.is_falling_back => t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
-        _ => None,
-    };
-    let body = match reply_to {
-        Some(_) => strip_reply_fallback(&text_body).to_string(),
-        None => text_body,
-    };
-    Some(Incoming {
-        room_id: room_id.to_owned(),
-        event_id: ev.event_id.clone(),
-        sender: ev.sender.clone(),
-        body,
-        encrypted,
-        reply_to,
-        received: std::time::Instant::now(),
-        attachment,
-    })
+    FeedTested { room_id: String, event_id: String, reply: crate::i18n::Reply },
 }
 
 /// A message decrypted after sync (its key came late), as the worker takes it.
@@ -212,9 +97,39 @@ fn incoming_decrypted(ev: &matrix_sdk::deserialized_responses::TimelineEvent, ro
     use matrix_sdk::ruma::events::SyncMessageLikeEvent;
     match ev.raw().deserialize().ok()? {
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(SyncMessageLikeEvent::Original(m))) => {
-            incoming(&m, room_id, true)
+            let q = super::queue::message(&m)?;
+            Incoming::from_queued(room_id.as_str(), m.event_id.as_str(), m.sender.as_str(), true, q)
         }
         _ => None,
+    }
+}
+
+impl Incoming {
+    /// A message from the inbox; `None` if it is not a message or its IDs are bad.
+    pub fn from_queued(room_id: &str, event_id: &str, sender: &str, encrypted: bool, q: Queued) -> Option<Incoming> {
+        let Queued::Message { body, reply_to, attachment } = q else { return None };
+        let attachment = match attachment {
+            Some(a) => Some(Attachment {
+                source: serde_json::from_value(a.source).ok()?,
+                name: a.name,
+                mime: a.mime,
+                size: a.size,
+            }),
+            None => None,
+        };
+        Some(Incoming {
+            room_id: OwnedRoomId::try_from(room_id).ok()?,
+            event_id: OwnedEventId::try_from(event_id).ok()?,
+            sender: OwnedUserId::try_from(sender).ok()?,
+            body,
+            encrypted,
+            reply_to: match reply_to {
+                Some(r) => Some(OwnedEventId::try_from(r.as_str()).ok()?),
+                None => None,
+            },
+            received: std::time::Instant::now(),
+            attachment,
+        })
     }
 }
 
@@ -282,6 +197,8 @@ pub struct Worker {
     pub feed_client: reqwest::Client,
     /// Messages waiting for their room keys.
     pub undecryptable: Arc<Tracker>,
+    /// Events from sync, kept until handled.
+    pub inbox: Inbox,
 }
 
 /// How long a message whose key is missing waits (for a late to-device
@@ -300,14 +217,9 @@ impl Worker {
         loop {
             tokio::select! {
                 work = rx.recv() => match work {
-                    Some(Work::Message(msg)) => self.handle(msg).await,
-                    Some(Work::Reaction { room_id, event_id, sender, target }) => {
-                        self.reaction(room_id, event_id, sender, target).await
-                    }
+                    Some(Work::Inbox) => self.drain_inbox().await,
+                    Some(Work::GapTooLarge { room_id, read }) => self.gap_too_large(&room_id, read).await,
                     Some(Work::FeedFetched { id, fetched, body }) => self.feed_fetched(id, fetched, body).await,
-                    Some(Work::Undecryptable { room_id, event_id, sender, session_id, raw }) => {
-                        self.undecryptable(room_id, event_id, sender, session_id, raw).await
-                    }
                     Some(Work::KeysArrived(sessions)) => self.keys_arrived(sessions).await,
                     Some(Work::StillUndecryptable { event_id }) => self.still_undecryptable(&event_id).await,
                     Some(Work::FeedTested { room_id, event_id, reply }) => {
@@ -335,6 +247,68 @@ impl Worker {
                 _ = tick.tick() => self.expire_due().await,
             }
         }
+    }
+
+    /// Handles every event in the inbox, oldest first, removing each once
+    /// handled (its processed mark makes a repeat after a crash a no-op).
+    async fn drain_inbox(&self) {
+        let pending = match self.inbox.pending() {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the inbox");
+                return;
+            }
+        };
+        for (key, entry, queued) in pending {
+            match queued {
+                Queued::Reaction { target } => {
+                    if let (Ok(room_id), Ok(event_id), Ok(sender), Ok(target)) = (
+                        OwnedRoomId::try_from(entry.room_id.as_str()),
+                        OwnedEventId::try_from(entry.event_id.as_str()),
+                        OwnedUserId::try_from(entry.sender.as_str()),
+                        OwnedEventId::try_from(target.as_str()),
+                    ) {
+                        self.reaction(room_id, event_id, sender, target).await;
+                    }
+                }
+                Queued::Undecryptable { session_id, raw } => {
+                    let raw = serde_json::value::RawValue::from_string(raw).map(Raw::from_json);
+                    if let (Ok(room_id), Ok(event_id), Ok(sender), Ok(raw)) = (
+                        OwnedRoomId::try_from(entry.room_id.as_str()),
+                        OwnedEventId::try_from(entry.event_id.as_str()),
+                        OwnedUserId::try_from(entry.sender.as_str()),
+                        raw,
+                    ) {
+                        self.undecryptable(room_id, event_id, sender, session_id, raw).await;
+                    }
+                }
+                q @ Queued::Message { .. } => {
+                    match Incoming::from_queued(&entry.room_id, &entry.event_id, &entry.sender, entry.encrypted, q) {
+                        Some(msg) => self.handle(msg).await,
+                        None => tracing::warn!(event = %entry.event_id, "an inbox message with bad IDs; dropped"),
+                    }
+                }
+            }
+            if let Err(e) = self.inbox.done(&key) {
+                tracing::error!(error = %e, "cannot remove a handled event from the inbox");
+            }
+        }
+    }
+
+    /// Tells the moderators that older messages of a room were not read.
+    async fn gap_too_large(&self, room_id: &str, read: usize) {
+        let Some(mods) = self.directory.room_for(Purpose::Moderators) else { return };
+        let name = self.directory.room(room_id).map(|r| r.name.clone()).unwrap_or_else(|| room_id.to_string());
+        let notice = Effect::Notice {
+            room_id: mods.to_string(),
+            mentions: Vec::new(),
+            reply: crate::i18n::gap_too_large(self.setup.config.locale, &name, read),
+            provenance: crate::effects::Provenance::clear(mods),
+            txn_id: crate::effects::txn_id(&format!("gap:{room_id}:{}", self.clock.now_ms()), "notice"),
+            thread: None,
+            remember: None,
+        };
+        self.execute_all(&[notice], "gap report").await;
     }
 
     fn recorder(&self) -> Recorder<'_> {

@@ -4,8 +4,10 @@
 
 pub mod as_api;
 pub mod executor;
+pub mod gap;
 pub mod identity;
 pub mod intake;
+pub mod queue;
 pub mod reset;
 pub mod session;
 pub mod space_sync;

@@ -12,6 +12,7 @@ mod support;
 mod appservice_api;
 mod cli;
 mod commands;
+mod durable;
 mod encrypted;
 mod feeds;
 mod identity;
@@ -43,6 +44,8 @@ const HS_TESTS: &[(&str, HsTest)] = &[
         appservice_api::hs_token_is_checked_and_transactions_are_idempotent,
     ),
     ("restart::keeps_device_and_acts_on_each_event_once", restart::keeps_device_and_acts_on_each_event_once),
+    ("durable::commands_sent_while_down_are_all_answered", durable::commands_sent_while_down_are_all_answered),
+    ("durable::sigkill_mid_burst_loses_and_repeats_nothing", durable::sigkill_mid_burst_loses_and_repeats_nothing),
     ("moderation::report_ban_policy_refusals_and_audit", moderation::report_ban_policy_refusals_and_audit),
     (
         "moderation::timed_mute_is_lifted_on_time_and_across_restart",

@@ -1,0 +1,95 @@
+//! Faults as part of the test: commands sent while the bot is down, and
+//! SIGKILL at random instants in the middle of command bursts.
+
+use crate::commands::admin_in;
+use crate::support::bot::Bot;
+use crate::support::synapse::Synapse;
+use crate::support::users::Member;
+use libtest_mimic::Failed;
+use matrix_sdk::ruma::OwnedEventId;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// Waits for the bot's answer to each of `events`, then checks that none was
+/// answered twice.
+async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what: &str) {
+    for (i, ev) in events.iter().enumerate() {
+        m.reply_to_named(ev, bot, &format!("{what}: command {} of {}", i + 1, events.len())).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let set: HashSet<&OwnedEventId> = events.iter().collect();
+    let twice = m.drain(|s| s.sender == bot && s.in_reply_to.as_ref().is_some_and(|e| set.contains(e)));
+    assert!(twice.is_empty(), "{what}: answered twice: {twice:?}");
+}
+
+/// A pseudo-random delay below `max_ms`, different on every call.
+fn random_ms(max_ms: u64) -> u64 {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).expect("random bytes");
+    u64::from_le_bytes(b) % max_ms
+}
+
+pub fn commands_sent_while_down_are_all_answered(hs: &Synapse) -> Result<(), Failed> {
+    let slot = hs.take_slot();
+    let bot = Bot::start(&slot)?;
+    let bot_user = slot.bot_user();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let (mut admin, lounge) = rt.block_on(async {
+        let (mut admin, lounge) = admin_in(hs, &slot, "lounge").await;
+        let ping = admin.send_text(&lounge, "!ping").await;
+        admin.reply_to_named(&ping, &bot_user, "before the downtime").await;
+        (admin, lounge)
+    });
+    bot.stop();
+    // More than a sync's default timeline (10 events): the bot must read back.
+    let sent = rt.block_on(async {
+        let mut sent = Vec::new();
+        for _ in 0..30 {
+            sent.push(admin.send_text(&lounge, "!ping").await);
+        }
+        sent
+    });
+    let bot = Bot::start(&slot)?;
+    rt.block_on(answered_once(&mut admin, &bot_user, &sent, "sent while the bot was down"));
+    assert!(bot.log().contains("read back a gap in the timeline"), "the gap was read back");
+    drop(rt);
+    Ok(())
+}
+
+pub fn sigkill_mid_burst_loses_and_repeats_nothing(hs: &Synapse) -> Result<(), Failed> {
+    let slot = hs.take_slot();
+    let mut bot = Bot::start(&slot)?;
+    let bot_user = slot.bot_user();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let (mut admin, lounge) = rt.block_on(admin_in(hs, &slot, "lounge"));
+    let mut all = Vec::new();
+    for cycle in 0..5 {
+        let kill_after = Duration::from_millis(random_ms(1500));
+        let sent = rt.block_on(async {
+            let sending = async {
+                let mut sent = Vec::new();
+                for _ in 0..40 {
+                    sent.push(admin.send_text(&lounge, "!ping").await);
+                }
+                sent
+            };
+            let killer = async {
+                tokio::time::sleep(kill_after).await;
+                // SAFETY: a signal to our own child process.
+                unsafe {
+                    libc::kill(bot.pid() as i32, libc::SIGKILL);
+                }
+            };
+            let (sent, ()) = tokio::join!(sending, killer);
+            sent
+        });
+        eprintln!("crash cycle {cycle}: SIGKILL after {kill_after:?}");
+        bot.kill();
+        bot = Bot::start(&slot)?;
+        all.extend(sent);
+    }
+    rt.block_on(answered_once(&mut admin, &bot_user, &all, "bursts with SIGKILL"));
+    drop(bot);
+    drop(rt);
+    Ok(())
+}
