@@ -79,7 +79,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     let sealer = Sealer::load_or_create(&config.data_dir).context("cannot load the sealing key")?;
     let inbox = Inbox::open(&store, sealer.clone())?;
     let position = SyncPosition::open(&store)?;
-    crate::matrix::queue::install(&client, inbox.clone(), tx.clone());
+    crate::matrix::queue::install(&client, inbox.clone());
     let verifications = crate::matrix::verification::Verifications::default();
     crate::matrix::verification::install(&client, Arc::new(config.admins.clone()), verifications.clone());
     crate::control::serve(&config.data_dir, verifications)
@@ -267,15 +267,18 @@ impl Synced<'_> {
         if let Some(token) = self.position.get()? {
             settings = settings.token(token);
         }
+        self.inbox.next_batch();
         let response = self.client.sync_once(settings).await?;
+        let mut unfilled = Vec::new();
         if fill_gaps {
-            let unfilled =
-                crate::matrix::gap::fill(self.client, self.inbox, self.wake, self.store, &response, now_ms).await;
-            for gap in unfilled {
-                let _ = self.wake.send(intake::Work::GapTooLarge { room_id: gap.room_id.to_string(), read: gap.read });
-            }
+            unfilled = crate::matrix::gap::fill(self.client, self.inbox, self.store, &response, now_ms).await;
         }
         self.position.advance(&response.next_batch)?;
+        // Only what is flushed is handed to the worker.
+        let _ = self.wake.send(intake::Work::Inbox);
+        for gap in unfilled {
+            let _ = self.wake.send(intake::Work::GapTooLarge { room_id: gap.room_id.to_string(), read: gap.read });
+        }
         Ok(())
     }
 }

@@ -4,11 +4,12 @@
 //! says the timeline is `limited`. The events before them were sent to the
 //! bot too: it pages back with `/messages` from the timeline's `prev_batch`
 //! until it reaches an event it already handled, the start of the room, or
-//! the bounds below, and keeps what it found in the inbox, oldest first. A
+//! the bounds below, and keeps what it found in the inbox, oldest first and
+//! before the newer events of the same sync. A
 //! gap larger than the bounds is reported once to the moderators room, so
 //! nobody waits for an answer that will not come.
 
-use super::queue::{Wake, keep_timeline_event};
+use super::queue::keep_read_back;
 use crate::pipeline::inbox::Inbox;
 use crate::store::Store;
 use matrix_sdk::room::MessagesOptions;
@@ -35,7 +36,6 @@ pub struct Unfilled {
 pub async fn fill(
     client: &Client,
     inbox: &Inbox,
-    wake: &Wake,
     store: &Store,
     response: &SyncResponse,
     now_ms: u64,
@@ -47,7 +47,7 @@ pub async fn fill(
             continue;
         };
         let Some(room) = client.get_room(room_id) else { continue };
-        match read_back(&room, &own, inbox, wake, store, prev_batch, now_ms).await {
+        match read_back(&room, &own, inbox, store, prev_batch, now_ms).await {
             Ok(None) => {}
             Ok(Some(read)) => unfilled.push(Unfilled { room_id: room_id.clone(), read }),
             Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read back a gap in the timeline"),
@@ -61,7 +61,6 @@ async fn read_back(
     room: &Room,
     own: &OwnedUserId,
     inbox: &Inbox,
-    wake: &Wake,
     store: &Store,
     from: String,
     now_ms: u64,
@@ -97,7 +96,7 @@ async fn read_back(
     }
     tracing::info!(room = %room.room_id(), read = found.len(), complete = reached, "read back a gap in the timeline");
     for ev in found.iter().rev() {
-        keep_timeline_event(inbox, wake, room, own, ev);
+        keep_read_back(inbox, room, own, ev);
     }
     Ok((!reached).then_some(found.len()))
 }

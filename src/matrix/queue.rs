@@ -2,9 +2,9 @@
 //!
 //! The sync handlers (and the gap filler, for events a `limited` timeline
 //! left out) turn each event the bot acts on into a `Queued` entry and write
-//! it to the inbox; then they wake the worker. Nothing is decided here.
+//! it to the inbox. Nothing is decided here.
 
-use crate::pipeline::inbox::{Inbox, Queued, StoredAttachment};
+use crate::pipeline::inbox::{Inbox, Phase, Queued, StoredAttachment};
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::event_handler::RawEvent;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
@@ -13,10 +13,6 @@ use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessa
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent};
 use matrix_sdk::ruma::{OwnedUserId, RoomId};
 use matrix_sdk::{Client, Room};
-use tokio::sync::mpsc;
-
-/// What the worker is woken with.
-pub type Wake = mpsc::UnboundedSender<super::intake::Work>;
 
 /// A text or file message as the inbox keeps it; `None` for anything else
 /// (edits are not new commands).
@@ -67,28 +63,24 @@ pub fn undecryptable(ev: &OriginalSyncRoomEncryptedEvent, raw: &str) -> Queued {
     Queued::Undecryptable { session_id, raw: raw.to_string() }
 }
 
-/// Writes one event to the inbox and wakes the worker.
-fn keep(inbox: &Inbox, wake: &Wake, room: &RoomId, event_id: &str, sender: &str, encrypted: bool, q: &Queued) {
-    match inbox.push(room.as_str(), event_id, sender, encrypted, q) {
-        Ok(true) => {
-            let _ = wake.send(super::intake::Work::Inbox);
-        }
-        Ok(false) => {}
-        Err(e) => tracing::error!(room = %room, event = %event_id, error = %e, "cannot keep an event in the inbox"),
+/// Writes one event to the inbox. The worker is woken by the sync loop once
+/// the inbox is flushed.
+fn keep(inbox: &Inbox, phase: Phase, room: &RoomId, event_id: &str, sender: &str, encrypted: bool, q: &Queued) {
+    if let Err(e) = inbox.push(phase, room.as_str(), event_id, sender, encrypted, q) {
+        tracing::error!(room = %room, event = %event_id, error = %e, "cannot keep an event in the inbox");
     }
 }
 
-/// A timeline event from `/messages` (gap filling), as the sync handlers
-/// would have kept it. Returns the sender, or `None` if it is not one the
-/// bot acts on.
-pub fn keep_timeline_event(inbox: &Inbox, wake: &Wake, room: &Room, own: &OwnedUserId, ev: &TimelineEvent) {
+/// A timeline event read back from `/messages` over a gap, kept as the sync
+/// handlers would have kept it.
+pub fn keep_read_back(inbox: &Inbox, room: &Room, own: &OwnedUserId, ev: &TimelineEvent) {
     let encrypted = room.encryption_state().is_encrypted();
     if let TimelineEventKind::UnableToDecrypt { event, .. } = &ev.kind {
         if let Ok(enc) = event.deserialize_as_unchecked::<OriginalSyncRoomEncryptedEvent>()
             && enc.sender != *own
         {
             let q = undecryptable(&enc, event.json().get());
-            keep(inbox, wake, room.room_id(), enc.event_id.as_str(), enc.sender.as_str(), true, &q);
+            keep(inbox, Phase::ReadBack, room.room_id(), enc.event_id.as_str(), enc.sender.as_str(), true, &q);
         }
         return;
     }
@@ -105,53 +97,55 @@ pub fn keep_timeline_event(inbox: &Inbox, wake: &Wake, room: &Room, own: &OwnedU
     if let Some(q) = q
         && sender != *own
     {
-        keep(inbox, wake, room.room_id(), id.as_str(), sender.as_str(), encrypted, &q);
+        keep(inbox, Phase::ReadBack, room.room_id(), id.as_str(), sender.as_str(), encrypted, &q);
     }
 }
 
 /// Installs the sync handlers: each message, 👍 and undecryptable event from
 /// someone else goes to the inbox before the sync that brought it returns.
-pub fn install(client: &Client, inbox: Inbox, wake: Wake) {
+pub fn install(client: &Client, inbox: Inbox) {
     let own = client.user_id().map(|u| u.to_owned());
     {
-        let (inbox, wake, own) = (inbox.clone(), wake.clone(), own.clone());
+        let (inbox, own) = (inbox.clone(), own.clone());
         client.add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
-            let (inbox, wake, own) = (inbox.clone(), wake.clone(), own.clone());
+            let (inbox, own) = (inbox.clone(), own.clone());
             async move {
                 if Some(&ev.sender) == own.as_ref() {
                     return;
                 }
                 if let Some(q) = reaction(&ev) {
                     let encrypted = room.encryption_state().is_encrypted();
-                    keep(&inbox, &wake, room.room_id(), ev.event_id.as_str(), ev.sender.as_str(), encrypted, &q);
+                    let (id, sender) = (ev.event_id.as_str(), ev.sender.as_str());
+                    keep(&inbox, Phase::Timeline, room.room_id(), id, sender, encrypted, &q);
                 }
             }
         });
     }
     {
-        let (inbox, wake, own) = (inbox.clone(), wake.clone(), own.clone());
+        let (inbox, own) = (inbox.clone(), own.clone());
         client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
-            let (inbox, wake, own) = (inbox.clone(), wake.clone(), own.clone());
+            let (inbox, own) = (inbox.clone(), own.clone());
             async move {
                 if Some(&ev.sender) == own.as_ref() {
                     return;
                 }
                 if let Some(q) = message(&ev) {
                     let encrypted = room.encryption_state().is_encrypted();
-                    keep(&inbox, &wake, room.room_id(), ev.event_id.as_str(), ev.sender.as_str(), encrypted, &q);
+                    let (id, sender) = (ev.event_id.as_str(), ev.sender.as_str());
+                    keep(&inbox, Phase::Timeline, room.room_id(), id, sender, encrypted, &q);
                 }
             }
         });
     }
     // An event still encrypted after sync is one matrix-sdk could not decrypt.
     client.add_event_handler(move |ev: OriginalSyncRoomEncryptedEvent, raw: RawEvent, room: Room| {
-        let (inbox, wake, own) = (inbox.clone(), wake.clone(), own.clone());
+        let (inbox, own) = (inbox.clone(), own.clone());
         async move {
             if Some(&ev.sender) == own.as_ref() {
                 return;
             }
             let q = undecryptable(&ev, raw.get());
-            keep(&inbox, &wake, room.room_id(), ev.event_id.as_str(), ev.sender.as_str(), true, &q);
+            keep(&inbox, Phase::Timeline, room.room_id(), ev.event_id.as_str(), ev.sender.as_str(), true, &q);
         }
     });
 }

@@ -6,9 +6,11 @@
 //! handlers therefore write each event here, the sync loop flushes, and only
 //! then records its own sync token (`SyncPosition`), from which every sync
 //! starts. A crash at any instant either leaves the event here, or leaves the
-//! old position, from which the homeserver sends it again. The worker takes
-//! entries in order and removes each once it is handled; the processed marks
-//! make a second delivery of the same event a no-op.
+//! old position, from which the homeserver sends it again. The worker is woken
+//! only after that flush, takes entries in order (events read back over a gap
+//! before the newer ones of the same sync) and removes each once it is
+//! handled; the processed marks make a second delivery of the same event a
+//! no-op.
 //!
 //! Every payload is sealed at rest: content from an encrypted room must be
 //! (invariant 1), and a log pasted by mistake in a public room carries
@@ -61,31 +63,58 @@ pub struct StoredAttachment {
     pub size: Option<u64>,
 }
 
-/// The inbox tree and the next sequence number.
+/// The inbox tree, the current sync's batch and the next sequence number.
 #[derive(Clone)]
 pub struct Inbox {
     tree: Tree<Entry>,
     store: Store,
     sealer: Sealer,
+    batch: Arc<AtomicU64>,
     next: Arc<AtomicU64>,
 }
 
-/// Keys sort in arrival order.
-fn key(n: u64) -> String {
-    format!("{n:020}")
+/// Where an event came from within one sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Read back over a gap: older than the sync's own timeline.
+    ReadBack,
+    /// The sync's own timeline.
+    Timeline,
+}
+
+/// Keys sort by sync, then events read back before the sync's own timeline,
+/// then arrival: the order in which the events were sent.
+fn key(batch: u64, phase: Phase, n: u64) -> String {
+    let p = match phase {
+        Phase::ReadBack => 0,
+        Phase::Timeline => 1,
+    };
+    format!("{batch:020}.{p}.{n:020}")
 }
 
 impl Inbox {
     pub fn open(store: &Store, sealer: Sealer) -> Result<Inbox, StoreError> {
         let tree: Tree<Entry> = store.tree("inbox")?;
-        let last = tree.entries()?.last().and_then(|(k, _)| k.parse::<u64>().ok()).unwrap_or(0);
-        Ok(Inbox { tree, store: store.clone(), sealer, next: Arc::new(AtomicU64::new(last + 1)) })
+        let last = tree.entries()?.last().and_then(|(k, _)| k.split('.').next()?.parse::<u64>().ok()).unwrap_or(0);
+        Ok(Inbox {
+            tree,
+            store: store.clone(),
+            sealer,
+            batch: Arc::new(AtomicU64::new(last + 1)),
+            next: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Starts the entries of a new sync (called before each sync).
+    pub fn next_batch(&self) {
+        self.batch.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Keeps an event (not yet flushed: the sync loop flushes once per sync).
     /// An event already handled is not kept again.
     pub fn push(
         &self,
+        phase: Phase,
         room_id: &str,
         event_id: &str,
         sender: &str,
@@ -104,7 +133,7 @@ impl Inbox {
             payload: self.sealer.keep(&json, true),
         };
         let n = self.next.fetch_add(1, Ordering::SeqCst);
-        self.tree.insert(&key(n), &entry)?;
+        self.tree.insert(&key(self.batch.load(Ordering::SeqCst), phase, n), &entry)?;
         Ok(true)
     }
 
@@ -181,10 +210,10 @@ mod tests {
     fn entries_come_back_in_order_and_survive_reopening() {
         let store = Store::temporary().unwrap();
         let a = inbox(&store);
-        assert!(a.push("!r:x", "$1", "@a:x", false, &msg("!ping")).unwrap());
-        assert!(a.push("!r:x", "$2", "@a:x", false, &msg("!help")).unwrap());
+        assert!(a.push(Phase::Timeline, "!r:x", "$1", "@a:x", false, &msg("!ping")).unwrap());
+        assert!(a.push(Phase::Timeline, "!r:x", "$2", "@a:x", false, &msg("!help")).unwrap());
         let b = inbox(&store);
-        assert!(b.push("!r:x", "$3", "@a:x", false, &msg("!tickets")).unwrap());
+        assert!(b.push(Phase::Timeline, "!r:x", "$3", "@a:x", false, &msg("!tickets")).unwrap());
         let ids: Vec<String> = b.pending().unwrap().into_iter().map(|(_, e, _)| e.event_id).collect();
         assert_eq!(ids, ["$1", "$2", "$3"]);
         let (k, _, q) = b.pending().unwrap().remove(0);
@@ -194,10 +223,26 @@ mod tests {
     }
 
     #[test]
+    fn events_read_back_come_before_the_syncs_own() {
+        let store = Store::temporary().unwrap();
+        let a = inbox(&store);
+        a.push(Phase::Timeline, "!r:x", "$old-sync", "@a:x", false, &msg("1")).unwrap();
+        a.next_batch();
+        a.push(Phase::Timeline, "!r:x", "$new", "@a:x", false, &msg("3")).unwrap();
+        a.push(Phase::ReadBack, "!r:x", "$gap", "@a:x", false, &msg("2")).unwrap();
+        let ids: Vec<String> = a.pending().unwrap().into_iter().map(|(_, e, _)| e.event_id).collect();
+        assert_eq!(ids, ["$old-sync", "$gap", "$new"]);
+        // A restart continues after the last batch.
+        let b = inbox(&store);
+        b.push(Phase::ReadBack, "!r:x", "$later", "@a:x", false, &msg("4")).unwrap();
+        assert_eq!(b.pending().unwrap().last().unwrap().1.event_id, "$later");
+    }
+
+    #[test]
     fn handled_events_are_not_kept_again() {
         let store = Store::temporary().unwrap();
         store.mark_processed("$1", 1).unwrap();
-        assert!(!inbox(&store).push("!r:x", "$1", "@a:x", false, &msg("!ping")).unwrap());
+        assert!(!inbox(&store).push(Phase::Timeline, "!r:x", "$1", "@a:x", false, &msg("!ping")).unwrap());
         assert!(inbox(&store).is_empty());
     }
 
@@ -205,8 +250,8 @@ mod tests {
     fn content_is_sealed_at_rest() {
         let store = Store::temporary().unwrap();
         let a = inbox(&store);
-        a.push("!r:x", "$1", "@a:x", true, &msg("!log secret-canary")).unwrap();
-        a.push("!lounge:x", "$2", "@a:x", false, &msg("access_token=public-canary")).unwrap();
+        a.push(Phase::Timeline, "!r:x", "$1", "@a:x", true, &msg("!log secret-canary")).unwrap();
+        a.push(Phase::Timeline, "!lounge:x", "$2", "@a:x", false, &msg("access_token=public-canary")).unwrap();
         let raw = serde_json::to_string(&store.export().unwrap()).unwrap();
         assert!(!raw.contains("secret-canary") && !raw.contains("public-canary"), "{raw}");
         assert_eq!(a.pending().unwrap()[0].2, msg("!log secret-canary"));

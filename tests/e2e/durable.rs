@@ -10,16 +10,27 @@ use matrix_sdk::ruma::OwnedEventId;
 use std::collections::HashSet;
 use std::time::Duration;
 
-/// Waits for the bot's answer to each of `events`, then checks that none was
-/// answered twice.
-async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what: &str) {
-    for (i, ev) in events.iter().enumerate() {
-        m.reply_to_named(ev, bot, &format!("{what}: command {} of {}", i + 1, events.len())).await;
+/// Waits for the bot's answer to each of `events`, checks that none was
+/// answered twice, and returns the commands in the order their answers came.
+async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what: &str) -> Vec<OwnedEventId> {
+    let set: HashSet<OwnedEventId> = events.iter().cloned().collect();
+    let mut order = Vec::new();
+    while order.len() < set.len() {
+        let (bot, set) = (bot.to_string(), set.clone());
+        let step = format!("{what}: {} of {} answered", order.len(), events.len());
+        let seen = m
+            .wait_for(&step, Duration::from_secs(90), move |s| {
+                s.sender == bot && s.in_reply_to.as_ref().is_some_and(|e| set.contains(e))
+            })
+            .await;
+        let answered = seen.in_reply_to.expect("a reply");
+        assert!(!order.contains(&answered), "{what}: {answered} answered twice");
+        order.push(answered);
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let set: HashSet<&OwnedEventId> = events.iter().collect();
     let twice = m.drain(|s| s.sender == bot && s.in_reply_to.as_ref().is_some_and(|e| set.contains(e)));
     assert!(twice.is_empty(), "{what}: answered twice: {twice:?}");
+    order
 }
 
 /// A pseudo-random delay below `max_ms`, different on every call.
@@ -50,7 +61,8 @@ pub fn commands_sent_while_down_are_all_answered(hs: &Synapse) -> Result<(), Fai
         sent
     });
     let bot = Bot::start(&slot)?;
-    rt.block_on(answered_once(&mut admin, &bot_user, &sent, "sent while the bot was down"));
+    let order = rt.block_on(answered_once(&mut admin, &bot_user, &sent, "sent while the bot was down"));
+    assert_eq!(order, sent, "answered in the order they were sent, the ones read back first");
     assert!(bot.log().contains("read back a gap in the timeline"), "the gap was read back");
     drop(rt);
     Ok(())
