@@ -122,32 +122,29 @@ pub async fn ensure(client: &Client, data_dir: &Path, locale: Locale) -> Result<
         Outcome::Created
     };
 
-    match enc.recovery().state() {
-        RecoveryState::Enabled if outcome == Outcome::Recovered => {}
-        RecoveryState::Enabled
-            if match saved.as_deref() {
-                Some(key) => enc.secret_storage().open_secret_store(key).await.is_ok(),
-                None => false,
-            } => {}
-        RecoveryState::Enabled => {
+    let state = enc.recovery().state();
+    let key_works = match saved.as_deref() {
+        Some(key) if matches!(state, RecoveryState::Enabled) && outcome != Outcome::Recovered => {
+            enc.secret_storage().open_secret_store(key).await.is_ok()
+        }
+        _ => false,
+    };
+    match (state, saved.as_deref()) {
+        (RecoveryState::Enabled, _) if outcome == Outcome::Recovered || key_works => {}
+        (RecoveryState::Incomplete, Some(key)) => {
+            enc.recovery()
+                .recover_and_fix_backup(key)
+                .await
+                .map_err(|e| IdentityError::WrongRecoveryKey { path: path.clone(), detail: e.to_string() })?;
+        }
+        (RecoveryState::Enabled | RecoveryState::Incomplete, _) => {
             // Secret storage exists but this machine has no working key for
             // it (a crash right after enabling, a deleted or stale file): a
             // new key for the same secrets.
             let key = enc.recovery().reset_key().await.map_err(sdk)?;
             save_new_key(data_dir, &key, locale)?;
         }
-        RecoveryState::Incomplete if saved.is_some() => {
-            let key = saved.as_deref().unwrap_or_default();
-            enc.recovery()
-                .recover_and_fix_backup(key)
-                .await
-                .map_err(|e| IdentityError::WrongRecoveryKey { path: path.clone(), detail: e.to_string() })?;
-        }
-        RecoveryState::Incomplete => {
-            let key = enc.recovery().reset_key().await.map_err(sdk)?;
-            save_new_key(data_dir, &key, locale)?;
-        }
-        RecoveryState::Disabled | RecoveryState::Unknown => {
+        (RecoveryState::Disabled | RecoveryState::Unknown, _) => {
             let key = enc.recovery().enable().wait_for_backups_to_upload().await.map_err(sdk)?;
             save_new_key(data_dir, &key, locale)?;
         }

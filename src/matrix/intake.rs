@@ -664,16 +664,7 @@ impl Worker {
     /// key found there arrives like any other (`Work::KeysArrived`).
     fn fetch_from_backup(&self, room_id: &RoomId, session_id: &str) {
         let (client, room_id, session_id) = (self.client.clone(), room_id.to_owned(), session_id.to_string());
-        tokio::spawn(async move {
-            let backups = client.encryption().backups();
-            if session_id.is_empty() || !backups.are_enabled().await {
-                return;
-            }
-            match backups.download_room_key(&room_id, &session_id).await {
-                Ok(found) => tracing::debug!(room = %room_id, found, "looked for a room key in the backup"),
-                Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read the key backup"),
-            }
-        });
+        tokio::spawn(async move { key_from_backup(&client, &room_id, &session_id).await });
     }
 
     /// Asks the homeserver for a sender's devices and identity again, in the
@@ -869,15 +860,11 @@ impl Worker {
         if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &event.kind
             && utd_info.reason.is_missing_room_key()
             && let Some(session_id) = utd_info.session_id.clone()
-            && self.client.encryption().backups().are_enabled().await
-        {
             // An older share whose key this device never received (e.g. a
             // crypto store rebuilt from the backup): look in the backup.
-            match self.client.encryption().backups().download_room_key(room_id, &session_id).await {
-                Ok(true) => event = room.event(&id, None).await.map_err(|_| not_log())?,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(room = %room_id, error = %e, "cannot read the key backup"),
-            }
+            && key_from_backup(&self.client, room_id, &session_id).await
+        {
+            event = room.event(&id, None).await.map_err(|_| not_log())?;
         }
         let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(m))) = event.raw().deserialize()
         else {
@@ -987,6 +974,24 @@ impl Worker {
             None => (false, 0),
         };
         SenderFacts { is_config_admin, joined_space, space_power_level }
+    }
+}
+
+/// Downloads one room key from the key backup; true if it was there.
+async fn key_from_backup(client: &Client, room_id: &RoomId, session_id: &str) -> bool {
+    let backups = client.encryption().backups();
+    if session_id.is_empty() || !backups.are_enabled().await {
+        return false;
+    }
+    match backups.download_room_key(room_id, session_id).await {
+        Ok(found) => {
+            tracing::debug!(room = %room_id, found, "looked for a room key in the backup");
+            found
+        }
+        Err(e) => {
+            tracing::warn!(room = %room_id, error = %e, "cannot read the key backup");
+            false
+        }
     }
 }
 
