@@ -313,8 +313,17 @@ pub fn admin_verifies_the_bot_with_emoji(hs: &Synapse) -> Result<(), Failed> {
         sas.confirm().await?;
         until(|| sas.is_done()).await;
         assert!(sas.is_done(), "verification completes");
-        let identity = enc.request_user_identity(&bot_id).await?.expect("identity");
-        assert!(identity.is_verified(), "Element shows the bot as verified");
+        // The admin's client uploads its signature of the bot's identity
+        // after the verification is done; under load that takes a moment.
+        let mut verified = false;
+        for _ in 0..60 {
+            verified = enc.request_user_identity(&bot_id).await?.expect("identity").is_verified();
+            if verified {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert!(verified, "Element shows the bot as verified");
 
         // Anyone else asking is declined.
         let space: OwnedRoomId = admin.resolve(&slot.alias("space")).await;
