@@ -128,6 +128,8 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     }
     let directory = Directory::build(&store, &setup.layout, config.server_name.as_str())?;
     let executor = Executor::new(client.clone(), api.clone(), &store, metrics.clone())?;
+    let outbox = crate::pipeline::outbox::Outbox::open(&store, sealer.clone())?;
+    let startup = |key: &str| crate::pipeline::outbox::Cause::job(key, "startup");
     if report.created + report.changed + report.invited > 0
         && let Some(mods) = directory.room_for(Purpose::Moderators)
     {
@@ -142,8 +144,9 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
             thread: None,
             remember: None,
         };
-        if let Err(e) = executor.execute(&notice).await {
-            tracing::warn!(error = %e, "cannot post the layout changes to the moderators room");
+        let cause = startup(&format!("space-apply:{}", clock.now_ms()));
+        if let Err(e) = store.atomically(|| outbox.stage(&cause, &[notice])) {
+            tracing::warn!(error = %e, "cannot queue the layout changes for the moderators room");
         }
     }
     intake::install_invites(&client, space_id.clone());
@@ -157,21 +160,19 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     );
     let recorder =
         crate::moderation::Recorder { store: &store, dir: &directory, locale: config.locale, now_ms: clock.now_ms() };
-    match crate::referral::rules_changed(
-        &recorder,
-        &setup.rules,
-        config.referrals.rule.reagree_on_change,
-        &config.command_prefix,
-        bot.as_str(),
-    ) {
-        Ok(effects) => {
-            for effect in &effects {
-                if let Err(e) = executor.execute(effect).await {
-                    tracing::warn!(error = %e, "cannot announce the rules change");
-                }
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "cannot check the rules version"),
+    // The new rules version and its announcement are one unit.
+    let announced = store.atomically(|| {
+        let effects = crate::referral::rules_changed(
+            &recorder,
+            &setup.rules,
+            config.referrals.rule.reagree_on_change,
+            &config.command_prefix,
+            bot.as_str(),
+        )?;
+        outbox.stage(&startup(&format!("rules:{}", setup.rules.version)), &effects)
+    });
+    if let Err(e) = announced {
+        tracing::error!(error = %e, "cannot check the rules version");
     }
     let undecryptable = Arc::new(crate::undecryptable::Tracker::open(&store)?);
     let given_up = undecryptable.prune(clock.now_ms())?;
@@ -179,6 +180,22 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
     watch_room_keys(&client, tx.clone()).await;
     // Keys that came while the bot was down (or from the backup just now).
     let _ = tx.send(intake::Work::KeysArrived(None));
+    let drain_wake = Arc::new(tokio::sync::Notify::new());
+    let drainer = crate::matrix::drain::Drainer::new(
+        store.clone(),
+        outbox.clone(),
+        inbox.clone(),
+        executor.clone(),
+        directory.clone(),
+        config.locale,
+        crate::matrix::drain::Outside {
+            evidence: config.referrals.evidence.clone(),
+            feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
+            feed_limits: config.feeds.limits.clone(),
+        },
+        tx.clone(),
+        drain_wake.clone(),
+    );
     let worker = Worker {
         client: client.clone(),
         api: api.clone(),
@@ -196,8 +213,12 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
         undecryptable,
         inbox: inbox.clone(),
+        outbox: outbox.clone(),
+        drain: drain_wake.clone(),
     };
     tokio::spawn(worker.run(rx));
+    // Effects left in the outbox by a crash are carried out first.
+    tokio::spawn(Arc::new(drainer).run());
     metrics.ready.store(true, Ordering::Relaxed);
     tracing::info!("ready");
 

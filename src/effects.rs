@@ -5,10 +5,11 @@
 //! executor carries them out. The provenance is what the egress guard checks.
 
 use crate::i18n::Reply;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Where an effect's content was derived from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
     pub source_room: String,
     /// The source room is end-to-end encrypted: nothing derived from it may
@@ -17,14 +18,15 @@ pub struct Provenance {
 }
 
 /// What to do with a member of a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MemberAction {
     Kick,
     Ban,
     Unban,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
     /// An `m.notice` reply to an event.
     Reply {
@@ -56,6 +58,7 @@ pub enum Effect {
         root: String,
         name: String,
         mime: String,
+        #[serde(with = "hex_bytes")]
         data: Vec<u8>,
         provenance: Provenance,
         txn_id: String,
@@ -83,6 +86,32 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// What the effect does, as failure reports name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Effect::Reply { .. }
+            | Effect::Notice { .. }
+            | Effect::Threaded { .. }
+            | Effect::File { .. }
+            | Effect::Direct { .. } => "message",
+            Effect::Invite { .. } => "invite",
+            Effect::CheckEvidence { .. } | Effect::FeedTest { .. } => "lookup",
+            Effect::Redact { .. } => "redact",
+            Effect::Membership { action: MemberAction::Kick, .. } => "kick",
+            Effect::Membership { action: MemberAction::Ban, .. } => "ban",
+            Effect::Membership { action: MemberAction::Unban, .. } => "unban",
+            Effect::Voice { muted: true, .. } => "mute",
+            Effect::Voice { muted: false, .. } => "unmute",
+            Effect::PolicyRule { .. } => "policy",
+        }
+    }
+
+    /// Whether the effect asks for outside data whose result goes back to
+    /// the service that asked (through the inbox).
+    pub fn is_request(&self) -> bool {
+        matches!(self, Effect::CheckEvidence { .. } | Effect::FeedTest { .. })
+    }
+
     /// The room the effect acts in; `None` for a direct chat not yet known.
     pub fn target_room(&self) -> Option<&str> {
         match self {
@@ -161,6 +190,20 @@ pub fn egress_check(provenance: &Provenance, target_room: &str, target_encrypted
         return Err(EgressRefusal::EncryptedToUnencrypted { target: target_room.to_string() });
     }
     Ok(())
+}
+
+/// File contents as hex in the (sealed) outbox, not as a JSON array of numbers.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(data))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        hex::decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub struct PollState {
 }
 
 /// What a fetch came back with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fetched {
     NotModified,
     Body { etag: Option<String>, last_modified: Option<String> },

@@ -1,8 +1,8 @@
 //! One poll's result, turned into posts, outage notices and new state.
 //!
-//! The edge fetches; this decides. Nothing is stored until the edge has
-//! carried out the effects and calls `finish`, so a crash in between only
-//! repeats posts that the homeserver deduplicates by transaction ID.
+//! The edge fetches; this decides. `after_fetch` and `finish` run in one
+//! unit of work with the posts staged in the outbox, so the items marked seen
+//! and the posts about them are committed together (or not at all).
 
 use super::ingest::{self, Ingest, Plan, Policy};
 use super::poll::{Fetched, Outage};
@@ -32,6 +32,38 @@ pub struct Settings<'a> {
 impl Settings<'_> {
     pub fn min_cvss(&self, room: Purpose) -> Option<f32> {
         if room == Purpose::News { self.min_cvss_news } else { self.min_cvss_vuln_info }
+    }
+}
+
+/// `!feed test`'s answer: what the feed holds and what would be posted,
+/// from a fetch made against an empty seen-set.
+pub fn test_result(
+    locale: crate::i18n::Locale,
+    settings: &Settings<'_>,
+    spec: &super::FeedSpec,
+    fetched: &Fetched,
+    body: Option<&[u8]>,
+) -> crate::i18n::Reply {
+    match (fetched, body) {
+        (_, Some(bytes)) => match super::parse(&spec.name, bytes) {
+            Ok(items) => {
+                let min = settings.min_cvss(spec.room);
+                let would: Vec<super::Advisory> = items
+                    .iter()
+                    .filter(|a| {
+                        matches!(
+                            super::watch::decide(a, settings.watch, spec.filter, min),
+                            super::watch::Decision::Post { .. }
+                        )
+                    })
+                    .cloned()
+                    .collect();
+                crate::i18n::feed_test_result(locale, items.len(), &would, items.len() - would.len())
+            }
+            Err(e) => crate::i18n::feed_test_failed(locale, &e.to_string()),
+        },
+        (Fetched::Failed { error, .. }, None) => crate::i18n::feed_test_failed(locale, error),
+        (_, None) => crate::i18n::feed_test_failed(locale, "no body"),
     }
 }
 

@@ -6,6 +6,7 @@
 //! the whole catalogue, and keeps domain code free of string literals.
 
 mod config_errors;
+mod delivery;
 mod encryption;
 mod feed_admin;
 mod feeds;
@@ -16,6 +17,7 @@ mod referral;
 mod tickets;
 
 pub use config_errors::config_error;
+pub use delivery::*;
 pub use encryption::*;
 pub use feed_admin::*;
 pub use feeds::*;
@@ -58,7 +60,7 @@ impl Locale {
 }
 
 /// A rendered message: a plain-text body and its HTML form, as Matrix wants them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub plain: String,
     pub html: String,

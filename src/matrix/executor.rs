@@ -24,7 +24,6 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserI
 use matrix_sdk::{Client, Room, RoomMemberships, RoomState};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -34,14 +33,43 @@ pub enum ExecError {
     BadId(String),
     #[error(transparent)]
     Egress(#[from] EgressRefusal),
-    #[error("homeserver refused after retries: {0}")]
-    Send(String),
+    #[error("homeserver: {reason}")]
+    Send { reason: String, transient: bool },
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot open a direct chat with {user}: {reason}")]
-    Direct { user: String, reason: String },
+    Direct { user: String, reason: String, transient: bool },
+}
+
+impl ExecError {
+    /// Whether trying again later may work: the homeserver was unreachable,
+    /// overloaded or rate-limiting. A refusal (4xx), a bad ID or the egress
+    /// guard is final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ExecError::Send { transient, .. } | ExecError::Direct { transient, .. } => *transient,
+            ExecError::Api(ApiError::Http { .. }) => true,
+            ExecError::Api(ApiError::Matrix { status, .. }) => *status == 429 || *status >= 500,
+            ExecError::UnknownRoom(_) | ExecError::BadId(_) | ExecError::Egress(_) | ExecError::Store(_) => false,
+        }
+    }
+
+    fn sdk(e: matrix_sdk::Error) -> ExecError {
+        ExecError::Send { transient: sdk_transient(&e), reason: e.to_string() }
+    }
+}
+
+/// matrix-sdk errors worth a retry: no answer from the homeserver, or 5xx/429.
+fn sdk_transient(e: &matrix_sdk::Error) -> bool {
+    match e.as_client_api_error() {
+        Some(api) => {
+            let status = api.status_code.as_u16();
+            status == 429 || status >= 500
+        }
+        None => matches!(e, matrix_sdk::Error::Http(_)),
+    }
 }
 
 #[derive(Clone)]
@@ -56,8 +84,6 @@ pub struct Executor {
     /// Event ID → remembered key, to recognise reactions to those messages.
     sent_index: Tree<String>,
 }
-
-const ATTEMPTS: u32 = 5;
 
 impl Executor {
     pub fn new(client: Client, api: AsApi, store: &Store, metrics: Arc<Metrics>) -> Result<Executor, StoreError> {
@@ -153,9 +179,7 @@ impl Executor {
                         add_mentions: AddMentions::No,
                     },
                 ));
-                room.send_attachment(name.as_str(), &mime, data.clone(), config)
-                    .await
-                    .map_err(|e| ExecError::Send(e.to_string()))?;
+                room.send_attachment(name.as_str(), &mime, data.clone(), config).await.map_err(ExecError::sdk)?;
                 Ok(())
             }
             Effect::Invite { room_id, user } => {
@@ -165,7 +189,7 @@ impl Executor {
                 }
                 Ok(())
             }
-            // Carried out by the worker, which feeds the result back.
+            // Requests: carried out by the drainer, which puts the result in the inbox.
             Effect::CheckEvidence { .. } | Effect::FeedTest { .. } => Ok(()),
             Effect::Direct { user, reply, txn_id, .. } => {
                 let room = self.direct_room(user).await?;
@@ -180,7 +204,7 @@ impl Executor {
                     OwnedEventId::try_from(event_id.as_str()).map_err(|e| ExecError::BadId(e.to_string()))?;
                 room.redact(&event_id, reason.as_deref(), Some(OwnedTransactionId::from(txn_id.as_str())))
                     .await
-                    .map_err(|e| ExecError::Send(e.to_string()))?;
+                    .map_err(|e| ExecError::sdk(e.into()))?;
                 Ok(())
             }
             Effect::Membership { room_id, user, action, reason, .. } => {
@@ -238,7 +262,11 @@ impl Executor {
                 return Ok(room);
             }
         }
-        let err = |e: matrix_sdk::Error| ExecError::Direct { user: user.to_string(), reason: e.to_string() };
+        let err = |e: matrix_sdk::Error| ExecError::Direct {
+            user: user.to_string(),
+            transient: sdk_transient(&e),
+            reason: e.to_string(),
+        };
         let room = self.client.create_dm(&user_id).await.map_err(err)?;
         // Room keys are shared with members the store knows; make sure the
         // invited user is among them before the first encrypted send.
@@ -253,20 +281,12 @@ fn notice(reply: &Text) -> RoomMessageEventContent {
     RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone())
 }
 
+/// One attempt: the outbox's drainer retries transient failures with the
+/// same transaction ID, which the homeserver deduplicates.
 async fn send(room: &Room, content: RoomMessageEventContent, txn_id: &str) -> Result<OwnedEventId, ExecError> {
     let txn: OwnedTransactionId = txn_id.into();
-    let mut delay = Duration::from_millis(200);
-    let mut last_error = String::new();
-    for attempt in 1..=ATTEMPTS {
-        match room.send(content.clone()).with_transaction_id(txn.clone()).await {
-            Ok(r) => return Ok(r.response.event_id),
-            Err(e) => {
-                last_error = e.to_string();
-                tracing::warn!(room = %room.room_id(), attempt, error = %last_error, "send failed; retrying with the same transaction id");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-        }
+    match room.send(content).with_transaction_id(txn).await {
+        Ok(r) => Ok(r.response.event_id),
+        Err(e) => Err(ExecError::sdk(e)),
     }
-    Err(ExecError::Send(last_error))
 }

@@ -1,11 +1,14 @@
-//! The worker: from the inbox to the command pipeline, each event acted on once.
+//! The worker: from the inbox to the domain services, each event acted on once.
 //!
 //! matrix-sdk decrypts events during sync; the handlers in `queue` keep them
 //! in the sled inbox before the sync position after them is recorded, and
-//! wake this worker, which handles the inbox in order. An event is marked
-//! handled in sled after its effects were carried out, and effects carry
-//! deterministic transaction IDs, so a crash between the two repeats a send
-//! that the homeserver deduplicates instead of losing or doubling it.
+//! wake this worker, which handles the inbox in order. What the homeserver
+//! must tell first (the sender's role, a referenced event, a download) is
+//! looked up; then the domain service runs as a unit of work (`store::unit`),
+//! and its state changes, its effects (the outbox), the event's processed
+//! mark and the removal of its inbox entry are committed in one transaction.
+//! The drainer (`drain`) carries the effects out. Scheduled work (expiries,
+//! reminders, referral deadlines, feed posts) takes the same path.
 
 use super::as_api::AsApi;
 use super::executor::Executor;
@@ -18,8 +21,10 @@ use crate::logs;
 use crate::metrics::Metrics;
 use crate::moderation::{Recorder, scheduler};
 use crate::pipeline::inbox::{Inbox, Queued};
+use crate::pipeline::outbox::{Cause, Outbox};
 use crate::roles::{self, Role, SenderFacts};
 use crate::space::directory::Directory;
+use crate::store::{Changes, StoreError};
 use crate::store::{Sealer, Store};
 use crate::undecryptable::{self, Pending, Reason, Tracker};
 use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
@@ -78,8 +83,6 @@ impl Attachment {
 pub enum Work {
     /// New events are in the inbox.
     Inbox,
-    /// The result of a referral's evidence lookup.
-    Evidence { referral: u64, result: Result<crate::referral::evidence::Evidence, String> },
     /// A feed poll came back.
     FeedFetched { id: String, fetched: crate::feeds::poll::Fetched, body: Option<Vec<u8>> },
     /// Room keys arrived (room, session); `None`: some were missed, look at all.
@@ -88,8 +91,23 @@ pub enum Work {
     StillUndecryptable { event_id: String },
     /// A gap in a room's timeline was larger than the bot reads back.
     GapTooLarge { room_id: String, read: usize },
-    /// `!feed test` came back: the answer to post.
-    FeedTested { room_id: String, event_id: String, reply: crate::i18n::Reply },
+}
+
+/// What handling one event (or one scheduled job) comes to: the state
+/// changes staged by its unit, the effects to queue, and the mark to set.
+#[derive(Default)]
+pub struct Step {
+    pub changes: Changes,
+    pub effects: Vec<Effect>,
+    pub cause: Option<Cause>,
+    /// The event to mark handled (not set for an event still waiting for its key).
+    pub mark: Option<String>,
+}
+
+impl Step {
+    fn effects(cause: Cause, effects: Vec<Effect>) -> Step {
+        Step { changes: Changes::default(), effects, cause: Some(cause), mark: None }
+    }
 }
 
 /// A message decrypted after sync (its key came late), as the worker takes it.
@@ -199,6 +217,10 @@ pub struct Worker {
     pub undecryptable: Arc<Tracker>,
     /// Events from sync, kept until handled.
     pub inbox: Inbox,
+    /// Effects, committed with their cause, for the drainer.
+    pub outbox: Outbox,
+    /// Wakes the drainer after a commit.
+    pub drain: Arc<tokio::sync::Notify>,
 }
 
 /// How long a message whose key is missing waits (for a late to-device
@@ -222,26 +244,6 @@ impl Worker {
                     Some(Work::FeedFetched { id, fetched, body }) => self.feed_fetched(id, fetched, body).await,
                     Some(Work::KeysArrived(sessions)) => self.keys_arrived(sessions).await,
                     Some(Work::StillUndecryptable { event_id }) => self.still_undecryptable(&event_id).await,
-                    Some(Work::FeedTested { room_id, event_id, reply }) => {
-                        let effect = Effect::Reply {
-                            room_id: room_id.clone(),
-                            in_reply_to: event_id.clone(),
-                            mention: None,
-                            reply,
-                            provenance: crate::effects::Provenance::clear(&room_id),
-                            txn_id: crate::effects::txn_id(&event_id, "feed-test"),
-                        };
-                        self.execute_all(&[effect], "feed test").await;
-                    }
-                    Some(Work::Evidence { referral, result }) => {
-                        let effects = crate::referral::evidence_found(&self.recorder(), referral, result);
-                        match effects {
-                            Ok(effects) => {
-                                self.execute_all(&effects, "evidence").await;
-                            }
-                            Err(e) => tracing::error!(error = %e, "cannot record referral evidence"),
-                        }
-                    }
                     None => return,
                 },
                 _ = tick.tick() => self.expire_due().await,
@@ -249,8 +251,8 @@ impl Worker {
         }
     }
 
-    /// Handles every event in the inbox, oldest first, removing each once
-    /// handled (its processed mark makes a repeat after a crash a no-op).
+    /// Handles every event in the inbox, oldest first; each is committed
+    /// with its inbox entry's removal (a repeat after a crash is a no-op).
     async fn drain_inbox(&self) {
         let pending = match self.inbox.pending() {
             Ok(p) => p,
@@ -260,39 +262,140 @@ impl Worker {
             }
         };
         for (key, entry, queued) in pending {
-            match queued {
-                Queued::Reaction { target } => {
-                    if let (Ok(room_id), Ok(event_id), Ok(sender), Ok(target)) = (
-                        OwnedRoomId::try_from(entry.room_id.as_str()),
-                        OwnedEventId::try_from(entry.event_id.as_str()),
-                        OwnedUserId::try_from(entry.sender.as_str()),
-                        OwnedEventId::try_from(target.as_str()),
-                    ) {
-                        self.reaction(room_id, event_id, sender, target).await;
+            let ids = (
+                OwnedRoomId::try_from(entry.room_id.as_str()),
+                OwnedEventId::try_from(entry.event_id.as_str()),
+                OwnedUserId::try_from(entry.sender.as_str()),
+            );
+            let step = match (queued, ids) {
+                (Queued::Reaction { target }, (Ok(room_id), Ok(event_id), Ok(sender))) => {
+                    match OwnedEventId::try_from(target.as_str()) {
+                        Ok(target) => self.reaction(room_id, event_id, sender, target).await,
+                        Err(_) => Step::default(),
                     }
                 }
-                Queued::Undecryptable { session_id, raw } => {
-                    let raw = serde_json::value::RawValue::from_string(raw).map(Raw::from_json);
-                    if let (Ok(room_id), Ok(event_id), Ok(sender), Ok(raw)) = (
-                        OwnedRoomId::try_from(entry.room_id.as_str()),
-                        OwnedEventId::try_from(entry.event_id.as_str()),
-                        OwnedUserId::try_from(entry.sender.as_str()),
-                        raw,
-                    ) {
-                        self.undecryptable(room_id, event_id, sender, session_id, raw).await;
+                (Queued::Undecryptable { session_id, raw }, (Ok(room_id), Ok(event_id), Ok(sender))) => {
+                    match serde_json::value::RawValue::from_string(raw).map(Raw::from_json) {
+                        Ok(raw) => self.undecryptable(room_id, event_id, sender, session_id, raw).await,
+                        Err(_) => Step::default(),
                     }
                 }
-                q @ Queued::Message { .. } => {
+                (Queued::Evidence { referral, result }, _) => self.evidence(&entry.room_id, &key, referral, result),
+                (Queued::FeedTested { spec, in_reply_to, fetched, body }, _) => {
+                    self.feed_tested(&entry.room_id, spec, &in_reply_to, fetched, body)
+                }
+                (q @ Queued::Message { .. }, _) => {
                     match Incoming::from_queued(&entry.room_id, &entry.event_id, &entry.sender, entry.encrypted, q) {
                         Some(msg) => self.handle(msg).await,
-                        None => tracing::warn!(event = %entry.event_id, "an inbox message with bad IDs; dropped"),
+                        None => {
+                            tracing::warn!(event = %entry.event_id, "an inbox message with bad IDs; dropped");
+                            Step::default()
+                        }
                     }
                 }
+                (_, _) => {
+                    tracing::warn!(event = %entry.event_id, "an inbox event with bad IDs; dropped");
+                    Step::default()
+                }
+            };
+            self.commit(step, Some(&key));
+        }
+    }
+
+    /// Commits a step: its state changes, its effects into the outbox, the
+    /// event's processed mark and the removal of its inbox entry, in one
+    /// transaction; then wakes the drainer. If the commit fails nothing of
+    /// it happened, and the inbox entry is still there for the next try.
+    fn commit(&self, step: Step, inbox_key: Option<&str>) -> bool {
+        let Step { changes, effects, cause, mark } = step;
+        let now = self.clock.now_ms();
+        let (staged, changes) = self.store.resume(changes, || {
+            if let Some(cause) = &cause {
+                self.outbox.stage(cause, &effects)?;
             }
-            if let Err(e) = self.inbox.done(&key) {
-                tracing::error!(error = %e, "cannot remove a handled event from the inbox");
+            if let Some(event_id) = &mark {
+                self.store.mark_processed(event_id, now)?;
+            }
+            if let Some(key) = inbox_key {
+                self.inbox.done(key)?;
+            }
+            Ok::<_, StoreError>(())
+        });
+        let result = staged.and_then(|()| self.store.commit(changes));
+        match result {
+            Ok(()) => {
+                if !effects.is_empty() {
+                    self.drain.notify_one();
+                }
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot commit a handled event; it stays in the inbox");
+                false
             }
         }
+    }
+
+    /// Runs a scheduled job as a unit and commits what it changed with the
+    /// effects it returned; a job that fails leaves nothing behind.
+    fn job(&self, cause: Cause, what: &str, f: impl FnOnce() -> Result<Vec<Effect>, StoreError>) {
+        let (result, changes) = self.store.unit(f);
+        match result {
+            Ok(effects) if effects.is_empty() && changes.is_empty() => {}
+            Ok(effects) => {
+                self.commit(Step { changes, effects, cause: Some(cause), mark: None }, None);
+            }
+            Err(e) => tracing::error!(error = %e, what, "a scheduled job failed; nothing of it was kept"),
+        }
+    }
+
+    /// A referral's evidence lookup came back: the referral service decides.
+    fn evidence(
+        &self,
+        lane: &str,
+        key: &str,
+        referral: u64,
+        result: Result<crate::referral::evidence::Evidence, String>,
+    ) -> Step {
+        let rec = self.recorder();
+        let (effects, changes) = self.store.unit(|| crate::referral::evidence_found(&rec, referral, result));
+        match effects {
+            Ok(effects) => {
+                Step { changes, effects, cause: Some(Cause::job(&format!("evidence:{key}"), lane)), mark: None }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record referral evidence");
+                Step::default()
+            }
+        }
+    }
+
+    /// `!feed test`'s fetch came back: the feed service says what it found.
+    fn feed_tested(
+        &self,
+        room_id: &str,
+        spec: crate::feeds::FeedSpec,
+        in_reply_to: &str,
+        fetched: crate::feeds::poll::Fetched,
+        body: Option<String>,
+    ) -> Step {
+        let body = body.and_then(|b| hex::decode(b).ok());
+        let reply = crate::feeds::service::test_result(
+            self.setup.config.locale,
+            &self.feed_settings(),
+            &spec,
+            &fetched,
+            body.as_deref(),
+        );
+        let effect = Effect::Reply {
+            room_id: room_id.to_string(),
+            in_reply_to: in_reply_to.to_string(),
+            mention: None,
+            reply,
+            provenance: crate::effects::Provenance::clear(room_id),
+            txn_id: crate::effects::txn_id(in_reply_to, "feed-test"),
+        };
+        Step::effects(Cause::job(&format!("feed-test:{in_reply_to}"), room_id), vec![effect])
     }
 
     /// Tells the moderators that older messages of a room were not read.
@@ -308,7 +411,8 @@ impl Worker {
             thread: None,
             remember: None,
         };
-        self.execute_all(&[notice], "gap report").await;
+        let cause = Cause::job(&format!("gap:{room_id}:{}", self.clock.now_ms()), mods);
+        self.commit(Step::effects(cause, vec![notice]), None);
     }
 
     fn recorder(&self) -> Recorder<'_> {
@@ -321,7 +425,13 @@ impl Worker {
     }
 
     /// A 👍 on a referral card is `!vouch <n>` by the reacting member.
-    async fn reaction(&self, room_id: OwnedRoomId, event_id: OwnedEventId, sender: OwnedUserId, target: OwnedEventId) {
+    async fn reaction(
+        &self,
+        room_id: OwnedRoomId,
+        event_id: OwnedEventId,
+        sender: OwnedUserId,
+        target: OwnedEventId,
+    ) -> Step {
         let card = match self.executor.remembered_as(target.as_str()) {
             Ok(key) => key.as_deref().and_then(crate::referral::card_number),
             Err(e) => {
@@ -330,7 +440,7 @@ impl Worker {
             }
         };
         let Some(n) = card else {
-            return;
+            return Step::default();
         };
         let encrypted = self.client.get_room(&room_id).is_some_and(|r| r.encryption_state().is_encrypted());
         let body = format!("{}vouch {n}", self.setup.config.command_prefix);
@@ -344,7 +454,7 @@ impl Worker {
             received: std::time::Instant::now(),
             attachment: None,
         })
-        .await;
+        .await
     }
 
     fn feed_settings(&self) -> crate::feeds::service::Settings<'_> {
@@ -382,163 +492,91 @@ impl Worker {
         }
     }
 
+    /// A feed poll came back: the posts, the items now seen and the feed's
+    /// new state are one unit; the posts go out through the outbox.
     async fn feed_fetched(&self, id: String, fetched: crate::feeds::poll::Fetched, body: Option<Vec<u8>>) {
         if let Ok(mut in_flight) = self.in_flight.lock() {
             in_flight.remove(&id);
         }
         let rec = self.recorder();
-        let polled =
-            match crate::feeds::service::after_fetch(&rec, &self.feed_settings(), &id, fetched, body.as_deref()) {
-                Ok(Some(p)) => p,
-                Ok(None) => return,
-                Err(e) => {
-                    tracing::error!(feed = %id, error = %e, "cannot handle a feed poll");
-                    return;
-                }
+        let settings = self.feed_settings();
+        let lane = format!("feed:{id}");
+        let cause = Cause::job(&format!("feed:{id}:{}", rec.now_ms), &lane);
+        self.job(cause, "feed poll", || {
+            let Some(polled) = crate::feeds::service::after_fetch(&rec, &settings, &id, fetched, body.as_deref())?
+            else {
+                return Ok(Vec::new());
             };
-        let posts = polled.plan.as_ref().map_or(0, |p| p.posts.len());
-        let failed = self.execute_all(&polled.effects, "feed").await;
-        if failed > 0 {
-            // Not recorded: the next tick polls again and repeats the same
-            // transaction IDs, which the homeserver deduplicates.
-            tracing::warn!(feed = %id, failed, "feed posts not all sent; will retry");
-            return;
-        }
-        if let Err(e) = crate::feeds::service::finish(&rec, &polled) {
-            tracing::error!(feed = %id, error = %e, "cannot record a feed poll");
-        }
-        tracing::debug!(feed = %id, posts, "feed polled");
-    }
-
-    /// `!feed test`: fetch and plan against an empty seen-set, post nothing.
-    fn feed_test(&self, spec: crate::feeds::FeedSpec, room_id: String, event_id: String) {
-        let (tx, client, limits) = (self.tx.clone(), self.feed_client.clone(), self.setup.config.feeds.limits.clone());
-        let f = &self.setup.config.feeds;
-        let (watch, min) = (
-            f.matcher.clone(),
-            if spec.room == crate::config::purpose::Purpose::News { f.min_cvss_news } else { f.min_cvss_vuln_info },
-        );
-        let locale = self.setup.config.locale;
-        tokio::spawn(async move {
-            let state = crate::feeds::poll::PollState::default();
-            let (fetched, body) = crate::fetch::feed::fetch(&client, &spec.url, &state, &limits, 0).await;
-            let reply = match (fetched, body) {
-                (_, Some(bytes)) => match crate::feeds::parse(&spec.name, &bytes) {
-                    Ok(items) => {
-                        let would: Vec<crate::feeds::Advisory> = items
-                            .iter()
-                            .filter(|a| {
-                                matches!(
-                                    crate::feeds::watch::decide(a, &watch, spec.filter, min),
-                                    crate::feeds::watch::Decision::Post { .. }
-                                )
-                            })
-                            .cloned()
-                            .collect();
-                        crate::i18n::feed_test_result(locale, items.len(), &would, items.len() - would.len())
-                    }
-                    Err(e) => crate::i18n::feed_test_failed(locale, &e.to_string()),
-                },
-                (crate::feeds::poll::Fetched::Failed { error, .. }, None) => {
-                    crate::i18n::feed_test_failed(locale, &error)
-                }
-                (_, None) => crate::i18n::feed_test_failed(locale, "no body"),
-            };
-            let _ = tx.send(Work::FeedTested { room_id, event_id, reply });
+            crate::feeds::service::finish(&rec, &polled)?;
+            tracing::debug!(feed = %id, posts = polled.plan.as_ref().map_or(0, |p| p.posts.len()), "feed polled");
+            Ok(polled.effects)
         });
     }
 
+    /// Referral deadlines, ticket reminders and timed sanctions that are due,
+    /// each job one unit with its effects; and feeds due for a poll.
     async fn expire_due(&self) {
         self.poll_feeds();
         let bot = self.setup.config.bot_user_id().to_string();
         let rec = self.recorder();
         let config = &self.setup.config;
-        match crate::referral::due(
-            self.recorder(),
-            &config.referrals.rule,
-            &self.setup.rules,
-            &config.command_prefix,
-            &bot,
-        ) {
-            Ok(effects) => {
-                self.execute_all(&effects, "referral deadlines").await;
+        let now = rec.now_ms;
+        self.job(Cause::job(&format!("referral-deadlines:{now}"), "scheduler"), "referral deadlines", || {
+            crate::referral::due(
+                self.recorder(),
+                &config.referrals.rule,
+                &self.setup.rules,
+                &config.command_prefix,
+                &bot,
+            )
+        });
+        self.job(Cause::job(&format!("ticket-reminders:{now}"), "scheduler"), "ticket reminders", || {
+            let mut effects = Vec::new();
+            for (n, reminder) in crate::tickets::due(&rec, config.tickets.ack_within_ms)? {
+                effects.extend(reminder);
+                crate::tickets::reminded(&rec, n, &bot)?;
             }
-            Err(e) => tracing::error!(error = %e, "cannot read referral deadlines"),
-        }
-        match crate::tickets::due(&rec, config.tickets.ack_within_ms) {
-            Ok(reminders) => {
-                for (n, effects) in reminders {
-                    if self.execute_all(&effects, "ticket reminder").await == 0
-                        && let Err(e) = crate::tickets::reminded(&rec, n, &bot)
-                    {
-                        tracing::error!(error = %e, "cannot record a ticket reminder");
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read ticket deadlines"),
-        }
-        let due = match scheduler::due(&rec, &bot) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read sanction deadlines");
-                return;
-            }
-        };
-        for expiry in due {
-            let failed = self.execute_all(&expiry.effects, "expiry").await;
-            if failed == 0 {
-                if let Err(e) = scheduler::finish(&rec, &expiry.key, &bot) {
-                    tracing::error!(error = %e, "cannot record a lifted sanction");
-                }
+            Ok(effects)
+        });
+        self.job(Cause::job(&format!("expiries:{now}"), "scheduler"), "expiries", || {
+            let mut effects = Vec::new();
+            for expiry in scheduler::due(&rec, &bot)? {
+                effects.extend(expiry.effects);
+                scheduler::finish(&rec, &expiry.key, &bot)?;
                 tracing::info!(sanction = %expiry.key, "timed sanction lifted");
             }
-        }
+            Ok(effects)
+        });
     }
 
-    /// Carries out effects in order; returns how many failed.
-    async fn execute_all(&self, effects: &[Effect], what: &str) -> usize {
-        let mut failed = 0;
-        for effect in effects {
-            if let Effect::CheckEvidence { referral, url } = effect {
-                self.check_evidence(*referral, url.clone());
-                continue;
-            }
-            if let Effect::FeedTest { spec, room_id, event_id } = effect {
-                self.feed_test(spec.clone(), room_id.clone(), event_id.clone());
-                continue;
-            }
-            if let Err(e) = self.executor.execute(effect).await {
-                failed += 1;
-                tracing::error!(room = effect.target_room().unwrap_or("direct"), error = %e, what, "effect not carried out");
-            }
-        }
-        failed
-    }
-
-    async fn handle(&self, msg: Incoming) {
+    /// A message: a log share, a log in the wrong room, or a command. The
+    /// step marks it handled whatever it was.
+    async fn handle(&self, msg: Incoming) -> Step {
         match self.store.processed_events.contains(msg.event_id.as_str()) {
             Ok(false) => {}
-            Ok(true) => return,
+            Ok(true) => return Step::default(),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read handled-event marks; skipping event");
-                return;
+                return Step::default();
             }
         }
         Metrics::inc(&self.metrics.events_handled);
+        let mut step = None;
         if let Some(purpose) = self.served(&msg.room_id).await {
             let is_command = msg.body.trim_start().starts_with(self.setup.config.command_prefix.as_str());
-            let shared = match purpose {
+            step = match purpose {
                 Some(Purpose::LogShare) if msg.encrypted => self.log_share(&msg).await,
-                Some(_) if !msg.encrypted && !is_command => self.log_guard(&msg).await,
-                _ => false,
+                Some(_) if !msg.encrypted && !is_command => self.log_guard(&msg),
+                _ => None,
             };
-            if !shared {
-                self.handle_command(&msg, purpose).await;
+            if step.is_none() {
+                step = self.handle_command(&msg, purpose).await;
             }
         }
-        if let Err(e) = self.store.mark_processed(msg.event_id.as_str(), self.clock.now_ms()) {
-            tracing::error!(error = %e, event = %msg.event_id, "cannot mark event handled");
-        }
+        let mut step = step.unwrap_or_default();
+        step.cause = Some(Cause::event(msg.room_id.as_str(), msg.event_id.as_str(), msg.sender.as_str()));
+        step.mark = Some(msg.event_id.to_string());
+        step
     }
 
     /// Whether the bot serves commands in this room: `Some(Some(p))` for a
@@ -553,10 +591,10 @@ impl Worker {
         direct.then_some(None)
     }
 
-    async fn handle_command(&self, msg: &Incoming, purpose: Option<crate::config::purpose::Purpose>) {
+    async fn handle_command(&self, msg: &Incoming, purpose: Option<crate::config::purpose::Purpose>) -> Option<Step> {
         let config = &self.setup.config;
         if !msg.body.trim_start().starts_with(config.command_prefix.as_str()) {
-            return;
+            return None;
         }
         let queued_us = msg.received.elapsed().as_micros();
         let role = roles::resolve(self.sender_facts(&msg.sender).await);
@@ -586,17 +624,19 @@ impl Worker {
             keyed: &self.keyed,
             tickets: &config.tickets,
         };
-        let Some(dispatched) = commands::dispatch(&inv, &msg.body) else {
-            return;
-        };
+        let (dispatched, changes) = self.store.unit(|| commands::dispatch(&inv, &msg.body));
+        let dispatched = dispatched?;
+        // A handler that failed on the store keeps none of what it staged.
+        let changes =
+            if dispatched.outcome == commands::dispatch::Outcome::Failed { Changes::default() } else { changes };
         let name = dispatched.command.unwrap_or("unknown");
         self.metrics.command(name, dispatched.outcome.as_str());
         // Room and event IDs only: message content may come from an encrypted room.
         tracing::info!(room = %msg.room_id, event = %msg.event_id, command = name, outcome = dispatched.outcome.as_str(), "command");
-        self.execute_all(&dispatched.effects, name).await;
         let total = msg.received.elapsed();
         self.metrics.observe_command_latency(total);
         tracing::debug!(event = %msg.event_id, queued_us, facts_us, total_us = total.as_micros(), "command handled");
+        Some(Step { changes, effects: dispatched.effects, cause: None, mark: None })
     }
 
     /// A message sync could not decrypt. Tried once more (the key may have
@@ -610,21 +650,21 @@ impl Worker {
         sender: OwnedUserId,
         session_id: String,
         raw: Raw<OriginalSyncRoomEncryptedEvent>,
-    ) {
+    ) -> Step {
         if self.store.processed_events.contains(event_id.as_str()).unwrap_or(true)
             || self.served(&room_id).await.is_none()
         {
-            return;
+            return Step::default();
         }
-        let Some(room) = self.client.get_room(&room_id) else { return };
+        let Some(room) = self.client.get_room(&room_id) else { return Step::default() };
         let reason = match room.decrypt_event(&raw, None).await {
             Ok(ev) => match &ev.kind {
                 TimelineEventKind::UnableToDecrypt { utd_info, .. } => reason_of(&utd_info.reason),
                 _ => {
-                    if let Some(msg) = incoming_decrypted(&ev, &room_id) {
-                        self.handle(msg).await;
-                    }
-                    return;
+                    return match incoming_decrypted(&ev, &room_id) {
+                        Some(msg) => self.handle(msg).await,
+                        None => Step::default(),
+                    };
                 }
             },
             Err(e) => {
@@ -655,8 +695,9 @@ impl Worker {
                 tokio::time::sleep(KEY_GRACE).await;
                 let _ = tx.send(Work::StillUndecryptable { event_id: event_id.to_string() });
             });
+            Step::default()
         } else {
-            self.tell_undecryptable(event_id.as_str()).await;
+            self.tell_undecryptable(event_id.as_str())
         }
     }
 
@@ -682,47 +723,48 @@ impl Worker {
     /// have come meanwhile), else the sender is told.
     async fn still_undecryptable(&self, event_id: &str) {
         let Ok(Some(p)) = self.undecryptable.get(event_id) else { return };
-        if self.try_again(event_id, &p).await {
-            return;
-        }
-        self.tell_undecryptable(event_id).await;
+        let step = match self.try_again(event_id, &p).await {
+            Some(step) => step,
+            None => self.tell_undecryptable(event_id),
+        };
+        self.commit(step, None);
     }
 
-    /// Decrypts a pending event again; handles it (once) and returns true if
-    /// that worked.
-    async fn try_again(&self, event_id: &str, p: &Pending) -> bool {
+    /// Decrypts a pending event again; if that worked, what handling it
+    /// comes to.
+    async fn try_again(&self, event_id: &str, p: &Pending) -> Option<Step> {
         let (Ok(room_id), Ok(id)) = (OwnedRoomId::try_from(p.room_id.as_str()), OwnedEventId::try_from(event_id))
         else {
             let _ = self.undecryptable.done(event_id);
-            return false;
+            return None;
         };
-        let Some(room) = self.client.get_room(&room_id) else { return false };
+        let room = self.client.get_room(&room_id)?;
         let ev = match room.event(&id, None).await {
             Ok(ev) => ev,
             Err(e) => {
                 tracing::warn!(room = %room_id, event = %event_id, error = %e, "cannot fetch an undecryptable message");
-                return false;
+                return None;
             }
         };
         if matches!(ev.kind, TimelineEventKind::UnableToDecrypt { .. }) {
-            return false;
+            return None;
         }
         if let Err(e) = self.undecryptable.done(event_id) {
             tracing::error!(error = %e, "cannot record a decrypted message");
         }
         tracing::info!(room = %room_id, event = %event_id, "a message was decrypted on a later try");
-        if let Some(msg) = incoming_decrypted(&ev, &room_id) {
-            self.handle(msg).await;
-        }
-        true
+        Some(match incoming_decrypted(&ev, &room_id) {
+            Some(msg) => self.handle(msg).await,
+            None => Step::default(),
+        })
     }
 
     /// Tells the sender of a message that is still unreadable, once per
     /// sender per run, without any content.
-    async fn tell_undecryptable(&self, event_id: &str) {
-        let Ok(Some(p)) = self.undecryptable.get(event_id) else { return };
+    fn tell_undecryptable(&self, event_id: &str) -> Step {
+        let Ok(Some(p)) = self.undecryptable.get(event_id) else { return Step::default() };
         if !self.undecryptable.first_for(&p.sender) {
-            return;
+            return Step::default();
         }
         let bot = self.setup.config.bot_user_id();
         let effect = Effect::Reply {
@@ -733,7 +775,7 @@ impl Worker {
             provenance: crate::effects::Provenance { source_room: p.room_id.clone(), source_encrypted: true },
             txn_id: crate::effects::txn_id(event_id, "undecryptable"),
         };
-        self.execute_all(&[effect], "undecryptable").await;
+        Step::effects(Cause::event(&p.room_id, event_id, &p.sender), vec![effect])
     }
 
     /// Room keys arrived: the messages that waited for them are handled now, once.
@@ -750,7 +792,12 @@ impl Worker {
             }
         };
         for (event_id, p) in waiting {
-            if !self.try_again(&event_id, &p).await
+            let step = self.try_again(&event_id, &p).await;
+            let decrypted = step.is_some();
+            if let Some(step) = step {
+                self.commit(step, None);
+            }
+            if !decrypted
                 && sessions.is_none()
                 && p.reason.may_resolve()
                 && let Ok(room_id) = OwnedRoomId::try_from(p.room_id.as_str())
@@ -774,7 +821,7 @@ impl Worker {
     /// A message in the encrypted log-share room that carries a log (a code
     /// block, `!log` with the log after it, or a file): analysed, answered in
     /// its thread. Returns whether it was a share.
-    async fn log_share(&self, msg: &Incoming) -> bool {
+    async fn log_share(&self, msg: &Incoming) -> Option<Step> {
         let ctx = self.log_ctx();
         let prefix = &self.setup.config.command_prefix;
         let effects = match &msg.attachment {
@@ -782,12 +829,8 @@ impl Worker {
                 let label = match logs::extract::tlp_option(&msg.body) {
                     Some(Err(bad)) => {
                         let reply = crate::i18n::log_bad_tlp(ctx.locale, &bad);
-                        self.execute_all(
-                            &[logs::share::unreadable(msg.room_id.as_str(), msg.event_id.as_str(), reply)],
-                            "log share",
-                        )
-                        .await;
-                        return true;
+                        let effect = logs::share::unreadable(msg.room_id.as_str(), msg.event_id.as_str(), reply);
+                        return Some(Step { effects: vec![effect], ..Step::default() });
                     }
                     Some(Ok(t)) => Some(t),
                     None => logs::tlp::Tlp::find_in(&msg.body),
@@ -802,36 +845,44 @@ impl Worker {
                             log: &log,
                             tlp: label,
                         };
-                        logs::share::share(&ctx, &share)
+                        self.store.unit(|| logs::share::share(&ctx, &share))
                     }
-                    Err(why) => Ok(vec![logs::share::unreadable(
-                        msg.room_id.as_str(),
-                        msg.event_id.as_str(),
-                        crate::i18n::log_unreadable(ctx.locale, &why),
-                    )]),
+                    Err(why) => (
+                        Ok(vec![logs::share::unreadable(
+                            msg.room_id.as_str(),
+                            msg.event_id.as_str(),
+                            crate::i18n::log_unreadable(ctx.locale, &why),
+                        )]),
+                        Changes::default(),
+                    ),
                 }
             }
-            None => match logs::commands::text_share(
-                &ctx,
-                msg.sender.as_str(),
-                msg.room_id.as_str(),
-                msg.event_id.as_str(),
-                &msg.body,
-                prefix,
-            ) {
-                Some(r) => r,
-                None => return false,
-            },
+            None => {
+                let (shared, changes) = self.store.unit(|| {
+                    logs::commands::text_share(
+                        &ctx,
+                        msg.sender.as_str(),
+                        msg.room_id.as_str(),
+                        msg.event_id.as_str(),
+                        &msg.body,
+                        prefix,
+                    )
+                });
+                (shared?, changes)
+            }
         };
+        let (effects, changes) = effects;
         match effects {
             Ok(effects) => {
                 // IDs only: the log and its summary never reach the bot's own log.
                 tracing::info!(room = %msg.room_id, event = %msg.event_id, "log share analysed");
-                self.execute_all(&effects, "log share").await;
+                Some(Step { changes, effects, ..Step::default() })
             }
-            Err(e) => tracing::error!(error = %e, "cannot record log sightings"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record log sightings");
+                Some(Step::default())
+            }
         }
-        true
     }
 
     /// Downloads (and decrypts) an attachment within the size limit and
@@ -885,13 +936,13 @@ impl Worker {
     }
 
     /// A server log in an unencrypted room is taken down.
-    async fn log_guard(&self, msg: &Incoming) -> bool {
+    fn log_guard(&self, msg: &Incoming) -> Option<Step> {
         let is_log = match &msg.attachment {
             Some(att) => logs::guard::looks_like_log_file(&att.name, att.mime.as_deref()),
             None => logs::guard::looks_like_log(&msg.body),
         };
         if !is_log {
-            return false;
+            return None;
         }
         let effects = logs::guard::take_down(
             msg.room_id.as_str(),
@@ -900,22 +951,7 @@ impl Worker {
             self.setup.config.locale,
         );
         tracing::info!(room = %msg.room_id, event = %msg.event_id, "log posted in an unencrypted room: taken down");
-        self.execute_all(&effects, "log guard").await;
-        true
-    }
-
-    /// Looks up a candidate's server in the background (it may take seconds)
-    /// and queues the result.
-    fn check_evidence(&self, referral: u64, url: String) {
-        let tx = self.tx.clone();
-        let limits = self.setup.config.referrals.evidence.clone();
-        tokio::spawn(async move {
-            let result = crate::fetch::evidence::lookup(&url, &limits).await.map_err(|e| e.to_string());
-            if let Err(e) = &result {
-                tracing::info!(referral, error = %e, "referral evidence could not be verified");
-            }
-            let _ = tx.send(Work::Evidence { referral, result });
-        });
+        Some(Step { effects, ..Step::default() })
     }
 
     /// What the command needs from the homeserver before it can run: the

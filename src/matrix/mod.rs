@@ -3,6 +3,7 @@
 //! anything; it reads state, feeds domain services, and carries out effects.
 
 pub mod as_api;
+pub mod drain;
 pub mod executor;
 pub mod gap;
 pub mod identity;

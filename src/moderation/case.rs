@@ -161,20 +161,10 @@ impl Cases {
             sanctions: Vec::new(),
             closed_ms: None,
         };
-        // The case and its index entry are written together.
-        let bytes = serde_json::to_vec(&case).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let n_bytes = serde_json::to_vec(&number).map_err(|e| StoreError::Encode(e.to_string()))?;
-        use sled::Transactional;
-        (self.cases.raw(), self.index.raw())
-            .transaction(|(cases, index)| {
-                cases.insert(key(number).as_bytes(), bytes.clone())?;
-                index.insert(index_key.as_bytes(), n_bytes.clone())?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
-                sled::transaction::TransactionError::Abort(()) => StoreError::Encode("case transaction aborted".into()),
-            })?;
+        // The case and its index entry are written together: in the unit
+        // of the event that opened the case.
+        self.cases.insert(&key(number), &case)?;
+        self.index.insert(&index_key, &number)?;
         Ok(Filed::Opened(case))
     }
 

@@ -51,6 +51,20 @@ pub enum Queued {
         session_id: String,
         raw: String,
     },
+    /// The answer to a referral's evidence lookup (a request in the outbox).
+    Evidence {
+        referral: u64,
+        result: Result<crate::referral::evidence::Evidence, String>,
+    },
+    /// `!feed test`'s fetch came back (a request in the outbox): what to
+    /// answer is the feed service's to say.
+    FeedTested {
+        spec: crate::feeds::FeedSpec,
+        in_reply_to: String,
+        fetched: crate::feeds::poll::Fetched,
+        /// The body, hex-encoded.
+        body: Option<String>,
+    },
 }
 
 /// A file message's attachment, not yet downloaded.
@@ -135,6 +149,21 @@ impl Inbox {
         let n = self.next.fetch_add(1, Ordering::SeqCst);
         self.tree.insert(&key(self.batch.load(Ordering::SeqCst), phase, n), &entry)?;
         Ok(true)
+    }
+
+    /// Keeps the result of a request under `id` (the outbox entry's key), in
+    /// the unit that removes the request from the outbox.
+    pub fn push_result(&self, room_id: &str, id: &str, queued: &Queued) -> Result<(), StoreError> {
+        let json = serde_json::to_string(queued).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let entry = Entry {
+            room_id: room_id.into(),
+            event_id: id.into(),
+            sender: String::new(),
+            encrypted: false,
+            payload: self.sealer.keep(&json, true),
+        };
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        self.tree.insert(&key(self.batch.load(Ordering::SeqCst), Phase::Timeline, n), &entry)
     }
 
     /// Every entry, oldest first, with what it holds; an entry that cannot be

@@ -1,4 +1,6 @@
 //! The path every event takes between the Matrix edge and the domain: the
-//! durable inbox and the bot's own sync position.
+//! durable inbox, the bot's own sync position, and the outbox the executor
+//! drains.
 
 pub mod inbox;
+pub mod outbox;

@@ -12,7 +12,7 @@ use serde_json::Value;
 /// "3 months", as the membership condition means it.
 pub const THREE_MONTHS_MS: u64 = 90 * 24 * 3600 * 1000;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub software: Option<String>,
     pub version: Option<String>,

@@ -118,10 +118,6 @@ fn key(n: u64) -> String {
     format!("{n:012}")
 }
 
-fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(v).map_err(|e| StoreError::Encode(e.to_string()))
-}
-
 impl Referrals {
     pub fn open(store: &Store) -> Result<Referrals, StoreError> {
         Ok(Referrals {
@@ -170,25 +166,12 @@ impl Referrals {
         self.agreements.insert(&a.user, a)
     }
 
-    /// Admits a candidate: the referral, the admission and the agreement are
-    /// written in one transaction.
+    /// Admits a candidate: the referral, the admission and the agreement
+    /// (committed together with the unit of the event that admitted them).
     pub fn admit(&self, r: &Referral, admission: &Admission, agreement: &Agreement) -> Result<(), StoreError> {
-        use sled::Transactional;
-        use sled::transaction::{ConflictableTransactionError, TransactionError};
-        let (rk, rv) = (key(r.number), encode(r)?);
-        let (ak, av) = (admission.user.clone(), encode(admission)?);
-        let gv = encode(agreement)?;
-        (self.referrals.raw(), self.admissions.raw(), self.agreements.raw())
-            .transaction(|(refs, adms, agrs)| {
-                refs.insert(rk.as_bytes(), rv.clone())?;
-                adms.insert(ak.as_bytes(), av.clone())?;
-                agrs.insert(ak.as_bytes(), gv.clone())?;
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Storage(e) => StoreError::Sled(e),
-                TransactionError::Abort(()) => StoreError::Encode("admission transaction aborted".into()),
-            })
+        self.referrals.insert(&key(r.number), r)?;
+        self.admissions.insert(&admission.user, admission)?;
+        self.agreements.insert(&agreement.user, agreement)
     }
 }
 

@@ -4,7 +4,7 @@
 //! no API to change or delete one; a correction is a new entry. This is how the
 //! community's habit of tracing admin actions in public is kept by the bot.
 
-use super::StoreError;
+use super::{StoreError, unit};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,7 @@ pub struct AuditLog {
     /// again after a crash does not log its actions twice.
     pub(super) causes: sled::Tree,
     pub(super) db: sled::Db,
+    pub(super) store: u64,
 }
 
 impl AuditLog {
@@ -38,43 +39,31 @@ impl AuditLog {
         let seq = self.db.generate_id()?;
         entry.seq = seq;
         let bytes = serde_json::to_vec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
-        // compare_and_swap from "absent": an existing entry is never overwritten.
-        self.tree
-            .compare_and_swap(seq.to_be_bytes(), None as Option<&[u8]>, Some(bytes))?
-            .map_err(|_| StoreError::Encode(format!("audit sequence {seq} already used")))?;
+        // Sequence numbers are never reused: an existing entry is never overwritten.
+        if unit::get(self.store, &self.tree, &seq.to_be_bytes())?.is_some() {
+            return Err(StoreError::Encode(format!("audit sequence {seq} already used")));
+        }
+        unit::put(self.store, &self.tree, &seq.to_be_bytes(), Some(bytes))?;
         Ok(seq)
     }
 
     /// Appends an entry unless one was already appended for `cause`; returns
     /// the entry as stored (with its sequence number) and whether it is new.
-    /// Both trees change in one sled transaction.
+    /// Inside a unit both trees change with the unit's commit.
     pub fn append_once(&self, cause: &str, entry: AuditEntry) -> Result<(AuditEntry, bool), StoreError> {
-        use sled::Transactional;
-        use sled::transaction::{ConflictableTransactionError, TransactionError};
-        let result = (&self.tree, &self.causes).transaction(|(log, causes)| {
-            if let Some(seq) = causes.get(cause.as_bytes())? {
-                let stored = log
-                    .get(seq)?
-                    .ok_or_else(|| ConflictableTransactionError::Abort("audit cause without entry".into()))?;
-                let e = serde_json::from_slice(&stored)
-                    .map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
-                return Ok((e, false));
-            }
-            let mut e = entry.clone();
-            e.seq = log.generate_id()?;
-            let bytes = serde_json::to_vec(&e).map_err(|err| ConflictableTransactionError::Abort(err.to_string()))?;
-            if log.get(e.seq.to_be_bytes())?.is_some() {
-                return Err(ConflictableTransactionError::Abort(format!("audit sequence {} already used", e.seq)));
-            }
-            log.insert(&e.seq.to_be_bytes(), bytes)?;
-            causes.insert(cause.as_bytes(), &e.seq.to_be_bytes())?;
-            Ok((e, true))
-        });
-        match result {
-            Ok(r) => Ok(r),
-            Err(TransactionError::Abort(reason)) => Err(StoreError::Encode(reason)),
-            Err(TransactionError::Storage(e)) => Err(e.into()),
+        if let Some(seq) = unit::get(self.store, &self.causes, cause.as_bytes())? {
+            let stored = unit::get(self.store, &self.tree, &seq)?
+                .ok_or_else(|| StoreError::Encode("audit cause without entry".into()))?;
+            let e = serde_json::from_slice(&stored).map_err(|err| StoreError::Corrupt {
+                tree: "audit",
+                key: cause.to_string(),
+                reason: err.to_string(),
+            })?;
+            return Ok((e, false));
         }
+        let seq = self.append(entry.clone())?;
+        unit::put(self.store, &self.causes, cause.as_bytes(), Some(seq.to_be_bytes().to_vec()))?;
+        Ok((AuditEntry { seq, ..entry }, true))
     }
 
     /// Entries for which `keep` says so, newest first, at most `limit`.
@@ -84,7 +73,17 @@ impl AuditLog {
         mut keep: impl FnMut(&AuditEntry) -> bool,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut out = Vec::new();
-        for v in self.tree.iter().values().rev() {
+        // Newest first, read lazily: the log only grows. A unit's own
+        // appends (if any) are merged in.
+        let staged: Vec<Vec<u8>> = if unit::touched(self.store, &self.tree) {
+            unit::scan(self.store, &self.tree, b"")?.into_iter().map(|(_, v)| v).rev().collect()
+        } else {
+            Vec::new()
+        };
+        let stored = self.tree.iter().values().rev().map(|v| v.map(|v| v.to_vec()));
+        let all: Box<dyn Iterator<Item = Result<Vec<u8>, sled::Error>>> =
+            if staged.is_empty() { Box::new(stored) } else { Box::new(staged.into_iter().map(Ok)) };
+        for v in all {
             let e: AuditEntry = serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt {
                 tree: "audit",
                 key: String::new(),
@@ -102,11 +101,9 @@ impl AuditLog {
 
     /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        self.tree
-            .iter()
-            .values()
-            .map(|v| {
-                let v = v?;
+        unit::scan(self.store, &self.tree, b"")?
+            .into_iter()
+            .map(|(_, v)| {
                 serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
                     tree: "audit",
                     key: String::new(),

@@ -9,11 +9,13 @@ mod audit;
 mod keyed;
 mod seal;
 mod tree;
+mod unit;
 
 pub use audit::{AuditEntry, AuditLog};
 pub use keyed::Keyed;
 pub use seal::{SealError, Sealer, Text};
 pub use tree::Tree;
+pub use unit::Changes;
 
 use crate::config::purpose::Purpose;
 use serde::{Deserialize, Serialize};
@@ -60,6 +62,8 @@ pub struct RoomRecord {
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    /// Tells this store's units apart from another store's (see `unit`).
+    id: u64,
     /// Layout key → room.
     pub rooms: Tree<RoomRecord>,
     /// Matrix event ID → when it was handled (ms), so each event is acted on once.
@@ -81,12 +85,20 @@ impl Store {
     }
 
     fn from_db(db: sled::Db) -> Result<Store, StoreError> {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let store = Store {
-            rooms: Tree::open(&db, "rooms")?,
-            processed_events: Tree::open(&db, "processed_events")?,
-            as_transactions: Tree::open(&db, "as_transactions")?,
-            audit: AuditLog { tree: db.open_tree("audit")?, causes: db.open_tree("audit_causes")?, db: db.clone() },
+            rooms: Tree::open(&db, id, "rooms")?,
+            processed_events: Tree::open(&db, id, "processed_events")?,
+            as_transactions: Tree::open(&db, id, "as_transactions")?,
+            audit: AuditLog {
+                tree: db.open_tree("audit")?,
+                causes: db.open_tree("audit_causes")?,
+                db: db.clone(),
+                store: id,
+            },
             db,
+            id,
         };
         store.migrate()?;
         Ok(store)
@@ -94,17 +106,47 @@ impl Store {
 
     /// A typed tree for a capability's own state (moderation, referrals, ...).
     pub fn tree<V: Serialize + serde::de::DeserializeOwned>(&self, name: &'static str) -> Result<Tree<V>, StoreError> {
-        Tree::open(&self.db, name)
+        Tree::open(&self.db, self.id, name)
+    }
+
+    /// Runs `f` as a unit of work: the store writes it makes are staged, not
+    /// applied; they come back as `Changes` for `commit` (see `unit`).
+    pub fn unit<R>(&self, f: impl FnOnce() -> R) -> (R, Changes) {
+        unit::run(self.id, unit::empty(self.id), f)
+    }
+
+    /// Continues a unit whose changes are not committed yet.
+    pub fn resume<R>(&self, changes: Changes, f: impl FnOnce() -> R) -> (R, Changes) {
+        unit::run(self.id, changes, f)
+    }
+
+    /// Applies a unit's changes in one transaction and flushes them to disk.
+    pub fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        unit::commit(changes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Runs `f` as a unit and commits what it changed if it succeeded.
+    pub fn atomically<R, E: From<StoreError>>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+        let (result, changes) = self.unit(f);
+        let value = result?;
+        self.commit(changes)?;
+        Ok(value)
+    }
+
+    /// An ID that increases across restarts (sled's), for ordering keys.
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()?)
     }
 
     /// The next number of a named counter (1, 2, 3, ...), e.g. case numbers.
     pub fn next_number(&self, counter: &str) -> Result<u64, StoreError> {
         let key = format!("counter:{counter}");
-        let next = self.db.update_and_fetch(key.as_bytes(), |old| {
-            let n = old.and_then(|v| <[u8; 8]>::try_from(v).ok()).map(u64::from_be_bytes).unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
-        })?;
-        Ok(next.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok()).map(u64::from_be_bytes).unwrap_or(1))
+        let old = unit::get(self.id, &self.db, key.as_bytes())?;
+        let n = old.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes).unwrap_or(0) + 1;
+        unit::put(self.id, &self.db, key.as_bytes(), Some(n.to_be_bytes().to_vec()))?;
+        Ok(n)
     }
 
     pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
@@ -133,12 +175,17 @@ impl Store {
         Ok(())
     }
 
-    /// Marks an event handled. Returns false if it already was.
+    /// Marks an event handled. Returns false if it already was. Inside a
+    /// unit the mark is committed with the unit; outside, it is flushed.
     pub fn mark_processed(&self, event_id: &str, now_ms: u64) -> Result<bool, StoreError> {
-        let bytes = serde_json::to_vec(&now_ms).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let previous = self.processed_events.tree.insert(event_id.as_bytes(), bytes)?;
-        self.processed_events.tree.flush()?;
-        Ok(previous.is_none())
+        if self.processed_events.contains(event_id)? {
+            return Ok(false);
+        }
+        self.processed_events.insert(event_id, &now_ms)?;
+        if !unit::is_open(self.id) {
+            self.db.flush()?;
+        }
+        Ok(true)
     }
 
     /// Forgets handled-event and transaction marks older than `keep_ms`; the sync
