@@ -500,8 +500,9 @@ impl Worker {
         }
         let rec = self.recorder();
         let settings = self.feed_settings();
-        let lane = format!("feed:{id}");
-        let cause = Cause::job(&format!("feed:{id}:{}", rec.now_ms), &lane);
+        // One lane for every feed: a post that threads under another
+        // source's post of the same advisory must come after it.
+        let cause = Cause::job(&format!("feed:{id}:{}", rec.now_ms), "feeds");
         self.job(cause, "feed poll", || {
             let Some(polled) = crate::feeds::service::after_fetch(&rec, &settings, &id, fetched, body.as_deref())?
             else {
