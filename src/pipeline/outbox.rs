@@ -140,8 +140,11 @@ impl Outbox {
         let mut totals: Vec<(String, u32)> = Vec::new();
         for (i, effect) in effects.iter().enumerate() {
             let json = serde_json::to_string(effect).map_err(|e| StoreError::Encode(e.to_string()))?;
-            let entry = Entry { lane: cause.lane.clone(), batch: batch.clone(), effect: self.sealer.keep(&json, true) };
             let seq = if i == 0 { first } else { self.store.generate_id()? };
+            // A lookup may take seconds: it gets a lane of its own rather
+            // than holding up the answers in its cause's room.
+            let lane = if effect.is_request() { format!("request:{seq}") } else { cause.lane.clone() };
+            let entry = Entry { lane, batch: batch.clone(), effect: self.sealer.keep(&json, true) };
             self.entries.insert(&format!("{seq:020}"), &entry)?;
             let kind = effect.kind().to_string();
             match totals.iter_mut().find(|(k, _)| *k == kind) {

@@ -54,15 +54,15 @@ pub fn object(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Fai
     if r.state != super::record::State::Open {
         return refuse(i18n::referral_closed(inv.locale, n));
     }
-    if !r.objections.iter().any(|o| o.by == inv.sender && o.at_ms == inv.now_ms) {
-        r.objections.push(Objection {
-            by: inv.sender.to_string(),
-            at_ms: inv.now_ms,
-            reason: inv.sealer.keep(reason, inv.encrypted),
-            resolved: false,
-        });
-        refs.put(&r)?;
-    }
+    // Once per command: the objection, its processed mark and its effects
+    // are committed together, so a replay never reaches this line twice.
+    r.objections.push(Objection {
+        by: inv.sender.to_string(),
+        at_ms: inv.now_ms,
+        reason: inv.sealer.keep(reason, inv.encrypted),
+        resolved: false,
+    });
+    refs.put(&r)?;
     let mut effects = vec![Effect::Redact {
         room_id: inv.room_id.to_string(),
         event_id: inv.event_id.to_string(),

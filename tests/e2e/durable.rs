@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// Waits for the bot's answer to each of `events`, checks that none was
 /// answered twice, and returns the commands in the order their answers came.
-async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what: &str) -> Vec<OwnedEventId> {
+pub async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what: &str) -> Vec<OwnedEventId> {
     let set: HashSet<OwnedEventId> = events.iter().cloned().collect();
     let mut order = Vec::new();
     while order.len() < set.len() {
@@ -34,7 +34,7 @@ async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], what:
 }
 
 /// A pseudo-random delay below `max_ms`, different on every call.
-fn random_ms(max_ms: u64) -> u64 {
+pub fn random_ms(max_ms: u64) -> u64 {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).expect("random bytes");
     u64::from_le_bytes(b) % max_ms

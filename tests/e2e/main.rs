@@ -12,12 +12,14 @@ mod support;
 mod appservice_api;
 mod cli;
 mod commands;
+mod crash_mix;
 mod durable;
 mod encrypted;
 mod feeds;
 mod identity;
 mod logs;
 mod moderation;
+mod outage;
 mod referrals;
 mod restart;
 mod space;
@@ -46,6 +48,7 @@ const HS_TESTS: &[(&str, HsTest)] = &[
     ("restart::keeps_device_and_acts_on_each_event_once", restart::keeps_device_and_acts_on_each_event_once),
     ("durable::commands_sent_while_down_are_all_answered", durable::commands_sent_while_down_are_all_answered),
     ("durable::sigkill_mid_burst_loses_and_repeats_nothing", durable::sigkill_mid_burst_loses_and_repeats_nothing),
+    ("crash_mix::mixed_commands_survive_sigkill", crash_mix::mixed_commands_survive_sigkill),
     ("moderation::report_ban_policy_refusals_and_audit", moderation::report_ban_policy_refusals_and_audit),
     (
         "moderation::timed_mute_is_lifted_on_time_and_across_restart",
@@ -67,6 +70,7 @@ const PLAIN_TESTS: &[(&str, PlainTest)] = &[
     ),
     ("cli::check_names_file_line_and_fix", cli::check_names_file_line_and_fix),
     ("cli::run_refuses_the_same_errors", cli::run_refuses_the_same_errors),
+    ("outage::homeserver_down_for_a_minute_loses_nothing", outage::homeserver_down_for_a_minute_loses_nothing),
 ];
 
 fn main() -> ExitCode {

@@ -220,7 +220,7 @@ pub fn report_ban_policy_refusals_and_audit(hs: &Synapse) -> Result<(), Failed> 
 }
 
 /// Sends until the homeserver accepts, returning how long that took.
-async fn send_until_accepted(m: &Member, room: &Room, text: &str, limit: Duration) -> Duration {
+pub async fn send_until_accepted(m: &Member, room: &Room, text: &str, limit: Duration) -> Duration {
     let start = Instant::now();
     while start.elapsed() < limit {
         if m.try_send_text(room, text).await.is_ok() {

@@ -47,6 +47,7 @@ pub struct Synapse {
     pub url: String,
     pub dir: tempfile::TempDir,
     slots: Mutex<Vec<Slot>>,
+    python: PathBuf,
 }
 
 /// Kill a child when this process dies, however it dies.
@@ -162,25 +163,22 @@ impl Synapse {
         let hs_config = dir.path().join("homeserver.yaml");
         std::fs::write(&hs_config, yaml).map_err(|e| e.to_string())?;
         run(Command::new(&python).args(["-m", "synapse.app.homeserver", "--generate-keys", "-c"]).arg(&hs_config))?;
-        let log = std::fs::File::create(dir.path().join("synapse.log")).map_err(|e| e.to_string())?;
-        let log2 = log.try_clone().map_err(|e| e.to_string())?;
-        let child = die_with_parent(
-            Command::new(&python)
-                .args(["-m", "synapse.app.homeserver", "-c"])
-                .arg(&hs_config)
-                .current_dir(dir.path())
-                .stdout(log)
-                .stderr(log2),
-        )
-        .spawn()
-        .map_err(|e| format!("cannot start Synapse: {e}"))?;
+        let child = spawn(&python, dir.path())?;
         if std::env::var_os("FEDISEC_KEEP_TEST_DIR").is_some() {
             eprintln!("keeping test directory {}", dir.path().display());
             dir.disable_cleanup(true);
         }
-        let synapse = Synapse { child: Mutex::new(child), url, dir, slots: Mutex::new(made) };
+        let synapse = Synapse { child: Mutex::new(child), url, dir, slots: Mutex::new(made), python };
         synapse.wait_ready()?;
         Ok(synapse)
+    }
+
+    /// Starts Synapse again after `stop`, with the same database and port
+    /// (a homeserver back from an outage).
+    pub fn restart(&self) -> Result<(), String> {
+        let child = spawn(&self.python, self.dir.path())?;
+        *self.child.lock().map_err(|e| e.to_string())? = child;
+        self.wait_ready()
     }
 
     fn wait_ready(&self) -> Result<(), String> {
@@ -216,6 +214,26 @@ impl Synapse {
             let _ = child.wait();
         }
     }
+}
+
+/// Runs Synapse from `dir` (its config and database), logging to `synapse.log`.
+fn spawn(python: &Path, dir: &Path) -> Result<Child, String> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("synapse.log"))
+        .map_err(|e| e.to_string())?;
+    let log2 = log.try_clone().map_err(|e| e.to_string())?;
+    die_with_parent(
+        Command::new(python)
+            .args(["-m", "synapse.app.homeserver", "-c"])
+            .arg(dir.join("homeserver.yaml"))
+            .current_dir(dir)
+            .stdout(log)
+            .stderr(log2),
+    )
+    .spawn()
+    .map_err(|e| format!("cannot start Synapse: {e}"))
 }
 
 impl Drop for Synapse {
