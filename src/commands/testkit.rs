@@ -117,3 +117,40 @@ impl Kit {
         super::dispatch(&inv, m.body)
     }
 }
+
+/// Replays, as the worker makes them.
+impl Kit {
+    /// Handles a message as the worker does: a unit, committed with the
+    /// event's processed mark; an event already marked is not handled again.
+    pub fn handle(&self, m: &Msg<'_>) -> Option<Dispatched> {
+        if self.store.processed_events.contains(m.event).unwrap() {
+            return None;
+        }
+        let (dispatched, changes) = self.store.unit(|| self.send(m));
+        let ((), changes) = self.store.resume(changes, || {
+            self.store.mark_processed(m.event, self.now_ms).unwrap();
+        });
+        self.store.commit(changes).unwrap();
+        dispatched
+    }
+
+    /// The two replay rules for one message: handled again before its commit
+    /// (a crash in between), it stages the same changes and effects; handled
+    /// again after its commit, it does nothing and changes nothing.
+    pub fn assert_replay_safe(&self, m: &Msg<'_>) -> Dispatched {
+        let (first, lost) = self.store.unit(|| self.send(m));
+        let first_keys = lost.keys();
+        drop(lost);
+        let (second, changes) = self.store.unit(|| self.send(m));
+        assert_eq!(first, second, "{}: a replay before commit gives other effects", m.body);
+        assert_eq!(first_keys, changes.keys(), "{}: a replay before commit stages other changes", m.body);
+        let ((), changes) = self.store.resume(changes, || {
+            self.store.mark_processed(m.event, self.now_ms).unwrap();
+        });
+        self.store.commit(changes).unwrap();
+        let before = self.store.export().unwrap();
+        assert_eq!(self.handle(m), None, "{}: a replay after commit must do nothing", m.body);
+        assert_eq!(before, self.store.export().unwrap(), "{}: a replay after commit changed state", m.body);
+        second.unwrap_or_else(|| panic!("{} is a command", m.body))
+    }
+}

@@ -59,7 +59,8 @@ pub struct Drainer {
 /// How carrying out one entry ended.
 enum Done {
     Carried,
-    Result(Queued),
+    /// A request's result, and the room it is about (if any).
+    Result(Queued, Option<String>),
     Failed(Failure),
 }
 
@@ -152,7 +153,7 @@ impl Drainer {
 
     async fn carry_out(&self, key: &str, effect: &Effect) -> Done {
         if effect.is_request() {
-            return Done::Result(self.request(effect).await);
+            return Done::Result(self.request(effect).await, effect.target_room().map(str::to_string));
         }
         let started = Instant::now();
         let mut delay = Duration::from_millis(500);
@@ -216,8 +217,9 @@ impl Drainer {
             let failed = match done {
                 Done::Carried => None,
                 Done::Failed(f) => Some(f),
-                Done::Result(q) => {
-                    self.inbox.push_result(&entry.lane, &format!("request:{key}"), &q)?;
+                Done::Result(q, room) => {
+                    let room = room.as_deref().unwrap_or(&entry.lane);
+                    self.inbox.push_result(room, &format!("request:{key}"), &q)?;
                     result_queued = true;
                     None
                 }

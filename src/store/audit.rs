@@ -36,7 +36,7 @@ pub struct AuditLog {
 impl AuditLog {
     /// Appends an entry and returns its sequence number.
     pub fn append(&self, mut entry: AuditEntry) -> Result<u64, StoreError> {
-        let seq = self.db.generate_id()?;
+        let seq = self.next_seq()?;
         entry.seq = seq;
         let bytes = serde_json::to_vec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
         // Sequence numbers are never reused: an existing entry is never overwritten.
@@ -44,6 +44,24 @@ impl AuditLog {
             return Err(StoreError::Encode(format!("audit sequence {seq} already used")));
         }
         unit::put(self.store, &self.tree, &seq.to_be_bytes(), Some(bytes))?;
+        Ok(seq)
+    }
+
+    /// The next sequence number: a counter staged with the unit, so a unit
+    /// that is retried after a crash numbers its entries as the first
+    /// attempt would have (the number appears in the moderators' posts).
+    /// A log written before the counter existed continues after its last entry.
+    fn next_seq(&self) -> Result<u64, StoreError> {
+        const KEY: &[u8] = b"counter:audit";
+        let last = match unit::get(self.store, &self.db, KEY)? {
+            Some(v) => <[u8; 8]>::try_from(v.as_slice()).map(u64::from_be_bytes).unwrap_or(0),
+            None => match self.tree.last()? {
+                Some((k, _)) => <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
+                None => 0,
+            },
+        };
+        let seq = last + 1;
+        unit::put(self.store, &self.db, KEY, Some(seq.to_be_bytes().to_vec()))?;
         Ok(seq)
     }
 

@@ -44,6 +44,26 @@ impl Changes {
         self.len() == 0
     }
 
+    /// The keys changed, per tree (`tree/key`), with whether each is removed;
+    /// the audit log's sequence numbers are counted, not named (they are
+    /// never reused, so a retried unit takes new ones).
+    pub fn keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (tree, writes) in &self.trees {
+            let name = String::from_utf8_lossy(&tree.name()).into_owned();
+            if name == "audit" {
+                out.push(format!("audit: {} entries", writes.len()));
+                continue;
+            }
+            for (k, v) in writes {
+                let key = String::from_utf8_lossy(k);
+                out.push(format!("{name}/{key}{}", if v.is_none() { " (removed)" } else { "" }));
+            }
+        }
+        out.sort();
+        out
+    }
+
     fn writes(&mut self, tree: &sled::Tree) -> &mut Writes {
         let i = match self.trees.iter().position(|(t, _)| t.name() == tree.name()) {
             Some(i) => i,
