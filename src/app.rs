@@ -193,6 +193,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
             feed_client: crate::fetch::client(&config.feeds.limits, "security feeds"),
             feed_limits: config.feeds.limits.clone(),
         },
+        metrics.clone(),
         tx.clone(),
         drain_wake.clone(),
     );

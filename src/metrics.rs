@@ -20,6 +20,10 @@ pub struct Metrics {
     pub effects_failed: AtomicU64,
     pub egress_refused: AtomicU64,
     pub sync_errors: AtomicU64,
+    /// Tries of an effect that failed transiently and were repeated.
+    pub effect_retries: AtomicU64,
+    /// Effects waiting in the outbox.
+    pub outbox_pending: AtomicU64,
     pub homeserver_ping_ms: AtomicU64,
     /// The bot's cross-signing identity is on the homeserver.
     pub identity_published: AtomicBool,
@@ -50,6 +54,8 @@ impl Default for Metrics {
             effects_failed: AtomicU64::new(0),
             egress_refused: AtomicU64::new(0),
             sync_errors: AtomicU64::new(0),
+            effect_retries: AtomicU64::new(0),
+            outbox_pending: AtomicU64::new(0),
             homeserver_ping_ms: AtomicU64::new(0),
             identity_published: AtomicBool::new(false),
             device_signed: AtomicBool::new(false),
@@ -115,7 +121,16 @@ impl Metrics {
             "Messages and actions performed on the homeserver.",
             get(&self.effects_sent),
         );
-        counter("fedisec_effects_failed_total", "Effects that failed after retries.", get(&self.effects_failed));
+        counter(
+            "fedisec_effects_failed_total",
+            "Effects that failed for good (refused, or no answer for an hour).",
+            get(&self.effects_failed),
+        );
+        counter(
+            "fedisec_effect_retries_total",
+            "Tries of an effect repeated after a transient failure.",
+            get(&self.effect_retries),
+        );
         counter("fedisec_egress_refused_total", "Effects stopped by the egress guard.", get(&self.egress_refused));
         counter("fedisec_sync_errors_total", "Sync loop errors.", get(&self.sync_errors));
         let _ = writeln!(
@@ -131,7 +146,7 @@ impl Metrics {
             let name = "fedisec_command_handling_seconds";
             let _ = writeln!(
                 out,
-                "# HELP {name} Time from a command's arrival by sync to its replies being sent.\n# TYPE {name} histogram"
+                "# HELP {name} Time from a command's arrival by sync to its effects being committed to the outbox.\n# TYPE {name} histogram"
             );
             for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
                 let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {}", *bound as f64 / 1000.0, h.0[i]);
@@ -170,6 +185,11 @@ impl Metrics {
             "fedisec_key_backup_enabled",
             "Room keys are backed up on the homeserver.",
             self.key_backup.load(Ordering::Relaxed),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedisec_outbox_pending Effects waiting in the outbox.\n# TYPE fedisec_outbox_pending gauge\nfedisec_outbox_pending {}",
+            get(&self.outbox_pending)
         );
         let _ = writeln!(
             out,

@@ -42,7 +42,16 @@ pub struct Dispatched {
 
 /// Handles a message body; `None` when it is not a command.
 pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
-    let parsed = grammar::parse(body, inv.prefix)?;
+    Some(dispatch_parsed(inv, grammar::parse(body, inv.prefix)?))
+}
+
+/// Handles a command that came typed, not as text (a 👍 on a referral card
+/// is a vouch): the same role and room checks, the same answer.
+pub fn dispatch_typed(inv: &Invocation<'_>, command: Command) -> Dispatched {
+    dispatch_parsed(inv, Ok(Parsed { command, text: None }))
+}
+
+fn dispatch_parsed(inv: &Invocation<'_>, parsed: Result<Parsed, ParseError>) -> Dispatched {
     let (command, outcome, handled) = match parsed {
         Err(ParseError::Quotes) => (None, Outcome::Invalid, Handled::reply(i18n::unbalanced_quotes(inv.locale))),
         Err(ParseError::Unknown { name }) => {
@@ -76,7 +85,7 @@ pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
             txn_id: inv.txn("reply"),
         });
     }
-    Some(Dispatched { command, outcome, effects })
+    Dispatched { command, outcome, effects }
 }
 
 fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {

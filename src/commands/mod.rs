@@ -22,7 +22,7 @@ use crate::roles::Role;
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store, StoreError};
 
-pub use dispatch::{Wanted, dispatch, wanted};
+pub use dispatch::{Wanted, dispatch, dispatch_typed, wanted};
 
 /// Where a command may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

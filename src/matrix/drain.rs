@@ -16,6 +16,7 @@ use super::intake::Work;
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::i18n::Locale;
+use crate::metrics::Metrics;
 use crate::pipeline::inbox::{Inbox, Queued};
 use crate::pipeline::outbox::{Cause, Entry, Failure, Outbox, Unfinished};
 use crate::space::directory::Directory;
@@ -49,6 +50,7 @@ pub struct Drainer {
     pub directory: Directory,
     pub locale: Locale,
     pub outside: Outside,
+    pub metrics: Arc<Metrics>,
     /// Wakes the worker when a request's result is in the inbox.
     pub worker: mpsc::UnboundedSender<Work>,
     /// Wakes this drainer after a commit staged effects.
@@ -74,6 +76,7 @@ impl Drainer {
         directory: Directory,
         locale: Locale,
         outside: Outside,
+        metrics: Arc<Metrics>,
         worker: mpsc::UnboundedSender<Work>,
         wake: Arc<Notify>,
     ) -> Drainer {
@@ -85,6 +88,7 @@ impl Drainer {
             directory,
             locale,
             outside,
+            metrics,
             worker,
             wake,
             active: Mutex::new(HashSet::new()),
@@ -105,7 +109,10 @@ impl Drainer {
 
     fn start_lanes(self: &Arc<Self>) {
         let pending = match self.outbox.pending() {
-            Ok(p) => p,
+            Ok(p) => {
+                self.metrics.outbox_pending.store(p.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                p
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the outbox");
                 return;
@@ -161,11 +168,13 @@ impl Drainer {
             match self.executor.execute(effect).await {
                 Ok(()) => return Done::Carried,
                 Err(e) if e.is_transient() && started.elapsed() < GIVE_UP => {
+                    Metrics::inc(&self.metrics.effect_retries);
                     tracing::warn!(entry = key, room = effect.target_room().unwrap_or("direct"), error = %e, retry_in_ms = delay.as_millis() as u64, "effect not carried out yet; retrying");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(MAX_DELAY);
                 }
                 Err(e) => {
+                    Metrics::inc(&self.metrics.effects_failed);
                     tracing::error!(entry = key, room = effect.target_room().unwrap_or("direct"), error = %e, "effect failed for good");
                     return Done::Failed(Failure {
                         kind: effect.kind().to_string(),
@@ -230,6 +239,7 @@ impl Drainer {
             }
             Ok::<_, StoreError>(())
         })?;
+        self.metrics.outbox_pending.store(self.outbox.len() as u64, std::sync::atomic::Ordering::Relaxed);
         if result_queued {
             let _ = self.worker.send(Work::Inbox);
         }

@@ -107,7 +107,8 @@ impl Executor {
         match &result {
             Ok(()) => Metrics::inc(&self.metrics.effects_sent),
             Err(ExecError::Egress(_)) => Metrics::inc(&self.metrics.egress_refused),
-            Err(_) => Metrics::inc(&self.metrics.effects_failed),
+            // Counted by the drainer: as a retry, or as failed for good.
+            Err(_) => {}
         }
         result
     }
@@ -288,5 +289,32 @@ async fn send(room: &Room, content: RoomMessageEventContent, txn_id: &str) -> Re
     match room.send(content).with_transaction_id(txn).await {
         Ok(r) => Ok(r.response.event_id),
         Err(e) => Err(ExecError::sdk(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(status: u16) -> ExecError {
+        ExecError::Api(ApiError::Matrix {
+            method: reqwest::Method::PUT,
+            path: "/x".into(),
+            status,
+            errcode: "M_X".into(),
+            message: String::new(),
+        })
+    }
+
+    #[test]
+    fn only_an_absent_or_overloaded_homeserver_is_worth_a_retry() {
+        assert!(matrix(502).is_transient());
+        assert!(matrix(429).is_transient());
+        assert!(!matrix(403).is_transient(), "a refusal is final");
+        assert!(!matrix(404).is_transient());
+        assert!(ExecError::Send { reason: "connection refused".into(), transient: true }.is_transient());
+        assert!(!ExecError::UnknownRoom("!r:x".into()).is_transient());
+        let egress = EgressRefusal::EncryptedToUnencrypted { target: "!r:x".into() };
+        assert!(!ExecError::Egress(egress).is_transient());
     }
 }

@@ -56,6 +56,9 @@ pub struct Incoming {
     pub received: std::time::Instant,
     /// A file message: where to download it (decrypted by matrix-sdk).
     pub attachment: Option<Attachment>,
+    /// A command that came typed rather than as text (a 👍 on a referral
+    /// card is a vouch); `body` is then empty.
+    pub typed: Option<commands::grammar::Command>,
 }
 
 /// An attached file, not yet downloaded.
@@ -147,6 +150,7 @@ impl Incoming {
             },
             received: std::time::Instant::now(),
             attachment,
+            typed: None,
         })
     }
 }
@@ -443,16 +447,16 @@ impl Worker {
             return Step::default();
         };
         let encrypted = self.client.get_room(&room_id).is_some_and(|r| r.encryption_state().is_encrypted());
-        let body = format!("{}vouch {n}", self.setup.config.command_prefix);
         self.handle(Incoming {
             room_id,
             event_id,
             sender,
-            body,
+            body: String::new(),
             encrypted,
             reply_to: None,
             received: std::time::Instant::now(),
             attachment: None,
+            typed: Some(commands::grammar::Command::Vouch { number: n }),
         })
         .await
     }
@@ -566,6 +570,7 @@ impl Worker {
         if let Some(purpose) = self.served(&msg.room_id).await {
             let is_command = msg.body.trim_start().starts_with(self.setup.config.command_prefix.as_str());
             step = match purpose {
+                _ if msg.typed.is_some() => None,
                 Some(Purpose::LogShare) if msg.encrypted => self.log_share(&msg).await,
                 Some(_) if !msg.encrypted && !is_command => self.log_guard(&msg),
                 _ => None,
@@ -594,7 +599,7 @@ impl Worker {
 
     async fn handle_command(&self, msg: &Incoming, purpose: Option<crate::config::purpose::Purpose>) -> Option<Step> {
         let config = &self.setup.config;
-        if !msg.body.trim_start().starts_with(config.command_prefix.as_str()) {
+        if msg.typed.is_none() && !msg.body.trim_start().starts_with(config.command_prefix.as_str()) {
             return None;
         }
         let queued_us = msg.received.elapsed().as_micros();
@@ -625,7 +630,10 @@ impl Worker {
             keyed: &self.keyed,
             tickets: &config.tickets,
         };
-        let (dispatched, changes) = self.store.unit(|| commands::dispatch(&inv, &msg.body));
+        let (dispatched, changes) = self.store.unit(|| match &msg.typed {
+            Some(command) => Some(commands::dispatch_typed(&inv, command.clone())),
+            None => commands::dispatch(&inv, &msg.body),
+        });
         let dispatched = dispatched?;
         // A handler that failed on the store keeps none of what it staged.
         let changes =

@@ -8,7 +8,7 @@
 //! and the state is read with `fedisec export`.
 
 use crate::commands::admin_in;
-use crate::durable::{answered_once, random_ms};
+use crate::durable::{answered_once, killed_during, random_ms};
 use crate::support::bot::{Bot, cli};
 use crate::support::synapse::Synapse;
 use crate::support::users::Member;
@@ -107,33 +107,21 @@ pub fn mixed_commands_survive_sigkill(hs: &Synapse) -> Result<(), Failed> {
             burst.insert(at, ("ping", Send::Admin(0, "!ping".into())));
         }
         let kill_after = Duration::from_millis(random_ms(2000));
-        let sent = rt.block_on(async {
-            let sending = async {
-                let mut sent = Vec::new();
-                for (kind, send) in &burst {
-                    let id = match send {
-                        Send::Admin(room, text) => admin.send_text(&admin_rooms[*room], text).await,
-                        Send::Bob(room, text) => bob.send_text(&bob_rooms[*room], text).await,
-                        Send::Thumb(card) => {
-                            let content =
-                                ReactionEventContent::new(Annotation::new(cards[card - 1].clone(), "👍".into()));
-                            bob_rooms[1].send(content).await.expect("react").response.event_id
-                        }
-                    };
-                    sent.push((*kind, id));
-                }
-                sent
-            };
-            let killer = async {
-                tokio::time::sleep(kill_after).await;
-                // SAFETY: a signal to our own child process.
-                unsafe {
-                    libc::kill(bot.pid() as i32, libc::SIGKILL);
-                }
-            };
-            let (sent, ()) = tokio::join!(sending, killer);
+        let sent = rt.block_on(killed_during(bot.pid(), kill_after, async {
+            let mut sent = Vec::new();
+            for (kind, send) in &burst {
+                let id = match send {
+                    Send::Admin(room, text) => admin.send_text(&admin_rooms[*room], text).await,
+                    Send::Bob(room, text) => bob.send_text(&bob_rooms[*room], text).await,
+                    Send::Thumb(card) => {
+                        let content = ReactionEventContent::new(Annotation::new(cards[card - 1].clone(), "👍".into()));
+                        bob_rooms[1].send(content).await.expect("react").response.event_id
+                    }
+                };
+                sent.push((*kind, id));
+            }
             sent
-        });
+        }));
         eprintln!("mixed crash cycle {cycle}: SIGKILL after {kill_after:?}");
         bot.kill();
         bot = Bot::start(&slot)?;

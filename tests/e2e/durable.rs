@@ -33,6 +33,19 @@ pub async fn answered_once(m: &mut Member, bot: &str, events: &[OwnedEventId], w
     order
 }
 
+/// Runs `sending` while the bot (`pid`) is sent SIGKILL after `after`.
+pub async fn killed_during<T>(pid: u32, after: Duration, sending: impl std::future::Future<Output = T>) -> T {
+    let killer = async {
+        tokio::time::sleep(after).await;
+        // SAFETY: a signal to our own child process.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+    };
+    let (sent, ()) = tokio::join!(sending, killer);
+    sent
+}
+
 /// A pseudo-random delay below `max_ms`, different on every call.
 pub fn random_ms(max_ms: u64) -> u64 {
     let mut b = [0u8; 8];
@@ -77,24 +90,13 @@ pub fn sigkill_mid_burst_loses_and_repeats_nothing(hs: &Synapse) -> Result<(), F
     let mut all = Vec::new();
     for cycle in 0..5 {
         let kill_after = Duration::from_millis(random_ms(1500));
-        let sent = rt.block_on(async {
-            let sending = async {
-                let mut sent = Vec::new();
-                for _ in 0..40 {
-                    sent.push(admin.send_text(&lounge, "!ping").await);
-                }
-                sent
-            };
-            let killer = async {
-                tokio::time::sleep(kill_after).await;
-                // SAFETY: a signal to our own child process.
-                unsafe {
-                    libc::kill(bot.pid() as i32, libc::SIGKILL);
-                }
-            };
-            let (sent, ()) = tokio::join!(sending, killer);
+        let sent = rt.block_on(killed_during(bot.pid(), kill_after, async {
+            let mut sent = Vec::new();
+            for _ in 0..40 {
+                sent.push(admin.send_text(&lounge, "!ping").await);
+            }
             sent
-        });
+        }));
         eprintln!("crash cycle {cycle}: SIGKILL after {kill_after:?}");
         bot.kill();
         bot = Bot::start(&slot)?;
