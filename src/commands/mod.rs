@@ -10,6 +10,8 @@ pub mod grammar;
 mod help;
 mod ping;
 #[cfg(test)]
+mod readme_table_tests;
+#[cfg(test)]
 mod replay_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
