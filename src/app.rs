@@ -149,7 +149,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "cannot queue the layout changes for the moderators room");
         }
     }
-    intake::install_invites(&client, space_id.clone());
+    crate::matrix::incoming::install_invites(&client, space_id.clone());
     let (feeds_added, feeds_dropped) =
         crate::feeds::registry::Registry::open(&store)?.sync_config(&config.feeds.feeds, clock.now_ms())?;
     tracing::info!(

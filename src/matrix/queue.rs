@@ -39,7 +39,7 @@ pub fn message(ev: &OriginalSyncRoomMessageEvent) -> Option<Queued> {
         _ => None,
     };
     let body = match reply_to {
-        Some(_) => super::intake::strip_reply_fallback(&text_body).to_string(),
+        Some(_) => super::incoming::strip_reply_fallback(&text_body).to_string(),
         None => text_body,
     };
     Some(Queued::Message { body, reply_to, attachment })
