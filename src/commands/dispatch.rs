@@ -167,7 +167,10 @@ fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failu
         Command::Log { action, tlp } => crate::logs::commands::log(inv, action.as_ref(), tlp.as_deref()),
         Command::Iocs { action } => crate::logs::commands::iocs(inv, action),
         Command::Track => crate::tickets::track(inv, optional),
-        Command::Ticket { number, state } => crate::tickets::ticket(inv, *number, *state, optional),
+        Command::Ticket { number, action } => match action.state() {
+            Some(state) => crate::tickets::ticket(inv, *number, state, optional),
+            None => crate::tickets::note(inv, *number, optional),
+        },
         Command::Tickets { filter } => crate::tickets::list(inv, *filter),
         Command::Confirm { number } => crate::tickets::confirm(inv, *number),
     }

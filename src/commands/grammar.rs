@@ -98,8 +98,8 @@ pub enum Command {
     },
     /// Open a ticket (a title, or as a reply to a message).
     Track,
-    /// Move a ticket to another state.
-    Ticket { number: u64, state: crate::tickets::record::State },
+    /// Move a ticket to another state, or add a note to it.
+    Ticket { number: u64, action: TicketAction },
     /// List tickets.
     Tickets { filter: Option<TicketFilter> },
     /// Confirm a ticket (publishes it when enough members or a moderator confirm).
@@ -109,6 +109,33 @@ pub enum Command {
         #[command(subcommand)]
         action: FeedAction,
     },
+}
+
+/// What `!ticket <n>` does: a state to move to, or `note`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TicketAction {
+    Open,
+    Investigating,
+    Confirmed,
+    Dismissed,
+    Closed,
+    /// Adds the text after ` -- ` to the ticket, state unchanged.
+    Note,
+}
+
+impl TicketAction {
+    /// The state to move to; `None` for a note.
+    pub fn state(self) -> Option<crate::tickets::record::State> {
+        use crate::tickets::record::State;
+        match self {
+            TicketAction::Open => Some(State::Open),
+            TicketAction::Investigating => Some(State::Investigating),
+            TicketAction::Confirmed => Some(State::Confirmed),
+            TicketAction::Dismissed => Some(State::Dismissed),
+            TicketAction::Closed => Some(State::Closed),
+            TicketAction::Note => None,
+        }
+    }
 }
 
 /// `!log` subcommands.

@@ -306,10 +306,10 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec {
         name: "ticket",
         usage: (
-            "ticket <番号> open|investigating|dismissed|closed [-- メモ]、assign <番号> [@メンバー]",
-            "ticket <number> open|investigating|dismissed|closed [-- note], assign <number> [@member]",
+            "ticket <番号> open|investigating|dismissed|closed [-- メモ]、ticket <番号> note -- メモ、assign <番号> [@メンバー]",
+            "ticket <number> open|investigating|dismissed|closed [-- note], ticket <number> note -- text, assign <number> [@member]",
         ),
-        summary: ("チケットの状態を進めます", "move a ticket to another state"),
+        summary: ("チケットの状態を進めるか、メモを追加します", "move a ticket to another state, or add a note to it"),
         role: Role::Member,
         scope: CONSULT,
     },

@@ -119,6 +119,29 @@ pub fn ticket_moved(locale: Locale, t: &Ticket, by: &str, note: Option<&str>) ->
     )
 }
 
+/// `!ticket <n> note`: the note, posted in the ticket's thread.
+pub fn ticket_note_post(locale: Locale, n: u64, by: &str, note: &str) -> Reply {
+    Reply::localized(locale, format!("📝 #{n} のメモ({by}): {note}"), format!("📝 Note on #{n} by {by}: {note}"))
+}
+
+/// `!ticket <n> note`'s answer.
+pub fn ticket_noted(locale: Locale, n: u64) -> Reply {
+    Reply::localized(
+        locale,
+        format!("チケット #{n} にメモを追加しました。"),
+        format!("The note was added to ticket #{n}."),
+    )
+}
+
+/// `!ticket <n> note` without text.
+pub fn ticket_note_empty(locale: Locale, prefix: &str, n: u64) -> Reply {
+    Reply::localized(
+        locale,
+        format!("⚠ メモの本文がありません。例: {prefix}ticket {n} note -- 影響を確認しました"),
+        format!("⚠ The note has no text. For example: {prefix}ticket {n} note -- checked, we are affected"),
+    )
+}
+
 pub fn not_a_member(locale: Locale, user: &str) -> Reply {
     Reply::localized(locale, format!("⚠ {user} はメンバーではありません。"), format!("⚠ {user} is not a member."))
 }

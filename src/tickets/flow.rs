@@ -26,7 +26,7 @@ fn provenance(t: &Ticket) -> Provenance {
 }
 
 /// A post in the ticket's thread in its consultation room.
-fn thread_post(inv: &Invocation<'_>, t: &Ticket, reply: i18n::Reply, slot: &str) -> Effect {
+pub(super) fn thread_post(inv: &Invocation<'_>, t: &Ticket, reply: i18n::Reply, slot: &str) -> Effect {
     Effect::Notice {
         room_id: t.room_id.clone(),
         mentions: Vec::new(),
@@ -38,14 +38,20 @@ fn thread_post(inv: &Invocation<'_>, t: &Ticket, reply: i18n::Reply, slot: &str)
     }
 }
 
-fn audit(inv: &Invocation<'_>, slot: &str, action: &str, t: &Ticket, reason: Option<String>) -> Result<(), StoreError> {
+pub(super) fn audit(
+    inv: &Invocation<'_>,
+    slot: &str,
+    action: &str,
+    t: &Ticket,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
     // Ticket text may come from an encrypted room: only numbers go on the record.
     let reason = reason.filter(|_| !t.encrypted);
     let rec = Record { actor: inv.sender, action, target: Some(format!("#{}", t.number)), reason, case: None };
     recorder(inv).record(inv.event_id, slot, rec, false).map(|_| ())
 }
 
-fn load(inv: &Invocation<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
+pub(super) fn load(inv: &Invocation<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
     match tickets.get(n)? {
         Some(t) => Ok(t),
         None => refuse(i18n::no_such_ticket(inv.locale, n)),

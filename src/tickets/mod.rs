@@ -10,11 +10,13 @@
 //! once; the deadline lives in sled, so restarts do not lose it.
 
 pub mod flow;
+mod note;
 pub mod record;
 #[cfg(test)]
 mod tests;
 
 pub use flow::{assign, confirm, due, list, reminded, ticket, track};
+pub use note::note;
 
 /// `[tickets]` in the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
