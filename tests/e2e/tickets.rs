@@ -58,6 +58,11 @@ pub fn consult_confirm_publish_refusals_and_reminder(hs: &Synapse) -> Result<(),
         assert!(r.body.contains("チケット #1"), "{}", r.body);
         bot_says(&mut alice, &bot_id, &consult_id, "the ticket card", "🎫 チケット #1").await;
         let b_room = bob.client.get_room(&consult_id).expect("room");
+        // A note, in the ticket's thread; the ticket stays open.
+        let note = bob.send_text(&b_room, "!ticket 1 note -- うちの 1.110 は影響を受けます").await;
+        assert!(bob.reply_to(&note, &bot_id).await.body.contains("メモを追加しました"));
+        let posted = bot_says(&mut alice, &bot_id, &consult_id, "the note in the thread", "📝 #1 のメモ").await;
+        assert!(posted.thread_root.is_some() && posted.body.contains("影響を受けます"), "{}", posted.body);
         let c = bob.send_text(&b_room, "!confirm 1").await;
         assert!(bob.reply_to(&c, &bot_id).await.body.contains("1/2"));
         let c_room = carol.client.get_room(&consult_id).expect("room");
