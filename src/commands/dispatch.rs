@@ -66,7 +66,11 @@ fn dispatch_parsed(inv: &Invocation<'_>, parsed: Result<Parsed, ParseError>) -> 
         Err(ParseError::MissingText { name }) => {
             let s = spec(&name);
             let usage = s.map(|s| s.usage(inv.locale, inv.prefix)).unwrap_or_default();
-            (s.map(|s| s.name), Outcome::Invalid, Handled::reply(i18n::missing_text(inv.locale, &usage)))
+            (
+                s.map(|s| s.name),
+                Outcome::Invalid,
+                Handled::reply(crate::moderation::messages::missing_text(inv.locale, &usage)),
+            )
         }
         Ok(p) => {
             let (outcome, handled) = checked(inv, &p);
@@ -119,7 +123,7 @@ fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
         Err(Failure::Refused(reply)) => (Outcome::Refused, Handled::reply(reply)),
         Err(Failure::Store(e)) => {
             tracing::error!(error = %e, command = s.name, "state error while handling a command");
-            (Outcome::Failed, Handled::reply(i18n::internal_error(inv.locale)))
+            (Outcome::Failed, Handled::reply(crate::moderation::messages::internal_error(inv.locale)))
         }
     }
 }

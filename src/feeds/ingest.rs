@@ -8,9 +8,10 @@
 //! sending and recording repeats a send the homeserver deduplicates.
 
 use super::advisory::Advisory;
+use super::messages;
 use super::watch::{self, Decision, Matcher};
 use crate::effects::{Effect, Provenance, txn_id};
-use crate::i18n::{self, Locale};
+use crate::i18n::Locale;
 use crate::store::{Store, StoreError, Tree};
 
 /// Items remembered per feed; older ones are forgotten first. Feeds carry a
@@ -146,8 +147,8 @@ pub fn effects(feed: &str, plan: &Plan, room_id: &str, locale: Locale) -> Vec<Ef
         .iter()
         .map(|p| {
             let (reply, thread, remember) = match &p.also_of {
-                None => (i18n::advisory_post(locale, &p.advisory), None, Some(p.key(feed))),
-                Some(first) => (i18n::advisory_also(locale, &p.advisory), Some(first.clone()), None),
+                None => (messages::advisory_post(locale, &p.advisory), None, Some(p.key(feed))),
+                Some(first) => (messages::advisory_also(locale, &p.advisory), Some(first.clone()), None),
             };
             Effect::Notice {
                 room_id: room_id.to_string(),

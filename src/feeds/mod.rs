@@ -8,6 +8,7 @@
 //! ends up as an `Advisory`, whatever the source. Sans-I/O: bytes in,
 //! records out.
 
+pub mod admin_messages;
 pub mod advisory;
 pub mod commands;
 #[cfg(test)]
@@ -15,6 +16,7 @@ mod commands_tests;
 pub mod cvss;
 pub mod ingest;
 pub mod jvn;
+pub mod messages;
 pub mod parse;
 pub mod poll;
 pub mod records;

@@ -4,6 +4,7 @@
 //! unit of work with the posts staged in the outbox, so the items marked seen
 //! and the posts about them are committed together (or not at all).
 
+use super::admin_messages;
 use super::ingest::{self, Ingest, Plan, Policy};
 use super::poll::{Fetched, Outage};
 use super::registry::{FeedRecord, Registry};
@@ -58,12 +59,12 @@ pub fn test_result(
                     })
                     .cloned()
                     .collect();
-                crate::i18n::feed_test_result(locale, items.len(), &would, items.len() - would.len())
+                admin_messages::feed_test_result(locale, items.len(), &would, items.len() - would.len())
             }
-            Err(e) => crate::i18n::feed_test_failed(locale, &e.to_string()),
+            Err(e) => admin_messages::feed_test_failed(locale, &e.to_string()),
         },
-        (Fetched::Failed { error, .. }, None) => crate::i18n::feed_test_failed(locale, error),
-        (_, None) => crate::i18n::feed_test_failed(locale, "no body"),
+        (Fetched::Failed { error, .. }, None) => admin_messages::feed_test_failed(locale, error),
+        (_, None) => admin_messages::feed_test_failed(locale, "no body"),
     }
 }
 
@@ -113,10 +114,10 @@ pub fn after_fetch(
     if let (Some(outage), Some(mods)) = (outage, rec.dir.room_for(Purpose::Moderators)) {
         let (reply, slot) = match &outage {
             Outage::Started { error } => {
-                (crate::i18n::feed_down(rec.locale, &feed.spec.name, &feed.spec.url, error), "down")
+                (admin_messages::feed_down(rec.locale, &feed.spec.name, &feed.spec.url, error), "down")
             }
             Outage::Ended { since_ms } => {
-                (crate::i18n::feed_up(rec.locale, &feed.spec.name, rec.now_ms.saturating_sub(*since_ms)), "up")
+                (admin_messages::feed_up(rec.locale, &feed.spec.name, rec.now_ms.saturating_sub(*since_ms)), "up")
             }
         };
         let since = feed.state.failing_since_ms.unwrap_or(match outage {

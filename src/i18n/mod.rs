@@ -8,24 +8,12 @@
 mod config_errors;
 mod delivery;
 mod encryption;
-mod feed_admin;
-mod feeds;
-mod logs;
 mod messages;
-mod moderation;
-mod referral;
-mod tickets;
 
 pub use config_errors::config_error;
 pub use delivery::*;
 pub use encryption::*;
-pub use feed_admin::*;
-pub use feeds::*;
-pub use logs::*;
 pub use messages::*;
-pub use moderation::*;
-pub use referral::*;
-pub use tickets::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,8 +6,9 @@
 //! are public — and tells the sender privately where logs belong.
 
 use super::analyze::{Analyzer, Format};
+use super::messages;
 use crate::effects::{Effect, Provenance, txn_id};
-use crate::i18n::{self, Locale};
+use crate::i18n::Locale;
 
 /// Lines in a row that a log parser must recognise before a message counts as a log.
 const MIN_LOG_LINES: usize = 2;
@@ -57,7 +58,7 @@ pub fn take_down(room_id: &str, event_id: &str, sender: &str, locale: Locale) ->
         },
         Effect::Direct {
             user: sender.to_string(),
-            reply: i18n::log_in_wrong_room(locale),
+            reply: messages::log_in_wrong_room(locale),
             provenance: clear,
             txn_id: txn_id(event_id, "log-guard-dm"),
         },

@@ -17,6 +17,7 @@ pub mod extract;
 #[cfg(test)]
 mod fixture_tests;
 pub mod indicators;
+pub mod messages;
 pub mod parse;
 pub mod sanitize;
 pub mod sightings;

@@ -1,6 +1,7 @@
 //! A member shares a log: analyse it, record its sightings, answer in its thread.
 
 use super::analyze::Analyzer;
+use super::messages;
 use super::sightings::Sightings;
 use super::tlp::Tlp;
 use super::{Settings, summary};
@@ -54,7 +55,7 @@ pub fn share(ctx: &Ctx<'_>, s: &Share<'_>) -> Result<Vec<Effect>, StoreError> {
     Ok(vec![Effect::Threaded {
         room_id: s.room_id.to_string(),
         root: s.thread_root.to_string(),
-        reply: i18n::log_summary(ctx.locale, &summary),
+        reply: messages::log_summary(ctx.locale, &summary),
         provenance: encrypted(s.room_id),
         txn_id: txn_id(s.event_id, "log-summary"),
     }])

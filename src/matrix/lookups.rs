@@ -76,7 +76,7 @@ impl Worker {
     /// The log in a message of the log-share room, for `!log` replies to it.
     pub(super) async fn shared_log(&self, room_id: &OwnedRoomId, event_id: &str) -> Result<Vec<u8>, String> {
         let locale = self.setup.config.locale;
-        let not_log = || crate::i18n::log_not_a_share(locale);
+        let not_log = || crate::logs::messages::log_not_a_share(locale);
         let room = self.client.get_room(room_id).ok_or_else(not_log)?;
         let id = OwnedEventId::try_from(event_id).map_err(|_| not_log())?;
         let mut event = room.event(&id, None).await.map_err(|_| not_log())?;

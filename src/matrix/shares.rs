@@ -30,7 +30,7 @@ impl Worker {
             Some(att) => {
                 let label = match logs::extract::tlp_option(&msg.body) {
                     Some(Err(bad)) => {
-                        let reply = crate::i18n::log_bad_tlp(ctx.locale, &bad);
+                        let reply = crate::logs::messages::log_bad_tlp(ctx.locale, &bad);
                         let effect = logs::share::unreadable(msg.room_id.as_str(), msg.event_id.as_str(), reply);
                         return Some(Step { effects: vec![effect], ..Step::default() });
                     }
@@ -53,7 +53,7 @@ impl Worker {
                         Ok(vec![logs::share::unreadable(
                             msg.room_id.as_str(),
                             msg.event_id.as_str(),
-                            crate::i18n::log_unreadable(ctx.locale, &why),
+                            crate::logs::messages::log_unreadable(ctx.locale, &why),
                         )]),
                         Changes::default(),
                     ),
@@ -93,14 +93,14 @@ impl Worker {
         let limit = self.setup.config.logs.max_bytes;
         let locale = self.setup.config.locale;
         if att.size.is_some_and(|s| s > limit as u64) {
-            return Err(crate::i18n::log_too_large(locale, limit));
+            return Err(crate::logs::messages::log_too_large(locale, limit));
         }
         let request = MediaRequestParameters { source: att.source.clone(), format: MediaFormat::File };
         let bytes = self.client.media().get_media_content(&request, false).await.map_err(|e| {
             tracing::warn!(error = %e, "cannot download a shared log");
-            crate::i18n::log_download_failed(locale)
+            crate::logs::messages::log_download_failed(locale)
         })?;
-        logs::extract::from_file(&bytes, limit).map_err(|e| crate::i18n::log_extract_error(locale, &e))
+        logs::extract::from_file(&bytes, limit).map_err(|e| crate::logs::messages::log_extract_error(locale, &e))
     }
 
     /// A server log in an unencrypted room is taken down.

@@ -1,17 +1,18 @@
 //! `!cases`, `!case`, `!assign`, `!resolve`, `!dismiss`: working a case.
 
 use super::case::{Case, CaseNote, CaseState, Cases};
+use super::messages;
+use super::messages::{ReasonView, ReportLine};
 use super::record::{Record, record};
 use super::sanction::Sanctions;
 use super::target;
 use crate::commands::grammar::CaseFilter;
 use crate::commands::{Failure, Handled, Invocation, refuse};
-use crate::i18n::{self, ReasonView, ReportLine};
 use crate::roles::Role;
 use crate::store::Text;
 
 fn load(inv: &Invocation<'_>, cases: &Cases, n: u64) -> Result<Case, Failure> {
-    cases.get(n)?.ok_or_else(|| Failure::Refused(i18n::no_such_case(inv.locale, n)))
+    cases.get(n)?.ok_or_else(|| Failure::Refused(messages::no_such_case(inv.locale, n)))
 }
 
 pub fn cases(inv: &Invocation<'_>, filter: Option<CaseFilter>) -> Result<Handled, Failure> {
@@ -20,7 +21,7 @@ pub fn cases(inv: &Invocation<'_>, filter: Option<CaseFilter>) -> Result<Handled
         CaseFilter::Open => all.into_iter().filter(|c| c.state == CaseState::Open).collect(),
         CaseFilter::All => all.into_iter().take(50).collect(),
     };
-    Ok(Handled::reply(i18n::cases_list(inv.locale, &shown, inv.now_ms)))
+    Ok(Handled::reply(messages::cases_list(inv.locale, &shown, inv.now_ms)))
 }
 
 pub fn case(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
@@ -56,7 +57,7 @@ pub fn case(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
         }
     }
     let link = case.event.as_ref().map(|e| target::permalink(&e.room_id, &e.event_id));
-    Ok(Handled::reply(i18n::case_detail(inv.locale, inv.prefix, &case, link.as_deref(), &lines, &taken)))
+    Ok(Handled::reply(messages::case_detail(inv.locale, inv.prefix, &case, link.as_deref(), &lines, &taken)))
 }
 
 pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<Handled, Failure> {
@@ -64,10 +65,10 @@ pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<H
         None => inv.sender.to_string(),
         Some(m) => {
             let Some(user) = target::user(m) else {
-                return refuse(i18n::bad_user(inv.locale, m));
+                return refuse(messages::bad_user(inv.locale, m));
             };
             if inv.lookups.user_role.is_none_or(|r| r < Role::Moderator) {
-                return refuse(i18n::not_a_moderator(inv.locale, &user));
+                return refuse(messages::not_a_moderator(inv.locale, &user));
             }
             user
         }
@@ -75,7 +76,7 @@ pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<H
     let cases = Cases::open(inv.store)?;
     let mut case = load(inv, &cases, n)?;
     if case.state != CaseState::Open {
-        return refuse(i18n::case_closed(inv.locale, n, case.state));
+        return refuse(messages::case_closed(inv.locale, n, case.state));
     }
     case.assignee = Some(who.clone());
     cases.put(&case)?;
@@ -85,7 +86,7 @@ pub fn assign(inv: &Invocation<'_>, n: u64, moderator: Option<&str>) -> Result<H
         Record { actor: inv.sender, action: "case.assign", target: Some(who.clone()), reason: None, case: Some(n) },
     )?;
     Ok(Handled {
-        reply: Some(i18n::case_updated(inv.locale, n, &i18n::assigned(inv.locale, &who))),
+        reply: Some(messages::case_updated(inv.locale, n, &messages::assigned(inv.locale, &who))),
         effects: post.into_iter().collect(),
     })
 }
@@ -98,7 +99,7 @@ pub fn close(inv: &Invocation<'_>, n: u64, state: CaseState, note: &str) -> Resu
     let again =
         case.notes.iter().any(|x| x.by == inv.sender && x.text == note && x.at_ms <= inv.now_ms) && case.state == state;
     if case.state != CaseState::Open && !again {
-        return refuse(i18n::case_closed(inv.locale, n, case.state));
+        return refuse(messages::case_closed(inv.locale, n, case.state));
     }
     if !again {
         case.state = state;
@@ -119,7 +120,7 @@ pub fn close(inv: &Invocation<'_>, n: u64, state: CaseState, note: &str) -> Resu
         },
     )?;
     Ok(Handled {
-        reply: Some(i18n::case_updated(inv.locale, n, &i18n::closed_as(inv.locale, state))),
+        reply: Some(messages::case_updated(inv.locale, n, &messages::closed_as(inv.locale, state))),
         effects: post.into_iter().collect(),
     })
 }

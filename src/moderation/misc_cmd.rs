@@ -1,21 +1,21 @@
 //! `!announce` and `!audit`.
 
+use super::messages;
 use super::record::{Record, record};
 use super::target;
 use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::Effect;
-use crate::i18n;
 
 /// Posts to the announcements room on a moderator's behalf, with their name.
 pub fn announce(inv: &Invocation<'_>, text: &str) -> Result<Handled, Failure> {
     let Some(room) = inv.directory.room_for(Purpose::Announcements) else {
-        return refuse(i18n::no_room(inv.locale, "announcements"));
+        return refuse(messages::no_room(inv.locale, "announcements"));
     };
     let mut effects = vec![Effect::Notice {
         room_id: room.to_string(),
         mentions: Vec::new(),
-        reply: i18n::announcement(inv.locale, inv.sender, text),
+        reply: messages::announcement(inv.locale, inv.sender, text),
         provenance: inv.provenance(),
         txn_id: inv.txn("announce"),
         thread: None,
@@ -33,7 +33,7 @@ pub fn announce(inv: &Invocation<'_>, text: &str) -> Result<Handled, Failure> {
             case: None,
         },
     )?);
-    Ok(Handled { reply: Some(i18n::announced(inv.locale)), effects })
+    Ok(Handled { reply: Some(messages::announced(inv.locale)), effects })
 }
 
 /// The newest audit entries, for a user (as actor or target) or a case.
@@ -49,9 +49,9 @@ pub fn audit(inv: &Invocation<'_>, filter: Option<&str>) -> Result<Handled, Fail
             } else if let Ok(n) = f.trim_start_matches('#').parse::<u64>() {
                 inv.store.audit.recent(LIMIT, |e| e.case == Some(n))?
             } else {
-                return refuse(i18n::bad_audit_filter(inv.locale, f));
+                return refuse(messages::bad_audit_filter(inv.locale, f));
             }
         }
     };
-    Ok(Handled::reply(i18n::audit_list(inv.locale, &entries)))
+    Ok(Handled::reply(messages::audit_list(inv.locale, &entries)))
 }

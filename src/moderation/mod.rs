@@ -13,6 +13,7 @@
 
 pub mod case;
 mod cases_cmd;
+pub mod messages;
 mod misc_cmd;
 pub mod power;
 mod record;

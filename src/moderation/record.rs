@@ -1,10 +1,11 @@
 //! Putting an action on the record: the append-only audit log, and a post
 //! in the moderators room so the record is public among moderators.
 
+use super::messages;
 use crate::commands::Invocation;
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance, txn_id};
-use crate::i18n::{self, Locale};
+use crate::i18n::Locale;
 use crate::space::directory::Directory;
 use crate::store::{AuditEntry, Store, StoreError};
 
@@ -59,7 +60,7 @@ fn record_at(
     Ok(Some(Effect::Notice {
         room_id: mods.to_string(),
         mentions: Vec::new(),
-        reply: i18n::audit_post(locale, &stored),
+        reply: messages::audit_post(locale, &stored),
         // Audit entries hold IDs and reasons typed in unencrypted rooms only.
         provenance: Provenance::clear(mods),
         txn_id: txn_id(cause, &format!("audit:{slot}")),

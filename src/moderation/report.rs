@@ -8,12 +8,13 @@
 //! posted in the (unencrypted) moderators room.
 
 use super::case::{CaseReport, Cases, EventRef, Filed};
+use super::messages;
+use super::messages::ReasonView;
 use super::record::{Record, recorder};
 use super::target::{self, Target};
 use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance};
-use crate::i18n::{self, ReasonView};
 
 /// Longest quote of a reported message copied into the case.
 const QUOTE_CHARS: usize = 500;
@@ -22,12 +23,12 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
     let target = match (target_arg, inv.reply_to) {
         (Some(t), _) => match target::parse(t) {
             Some(t) => t,
-            None => return refuse(i18n::bad_target(inv.locale, t)),
+            None => return refuse(messages::bad_target(inv.locale, t)),
         },
         (None, Some(ev)) => {
             Target::Message(target::MessageLink { room: inv.room_id.to_string(), event_id: ev.to_string() })
         }
-        (None, None) => return refuse(i18n::report_needs_target(inv.locale, inv.prefix)),
+        (None, None) => return refuse(messages::report_needs_target(inv.locale, inv.prefix)),
     };
     let (subject, event, quote) = match target {
         Target::User(u) => (u, None, None),
@@ -35,10 +36,10 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
             let Some(room_id) =
                 inv.directory.resolve(&link.room).filter(|r| inv.directory.contains(r) || r == inv.room_id)
             else {
-                return refuse(i18n::not_a_space_room(inv.locale));
+                return refuse(messages::not_a_space_room(inv.locale));
             };
             let Some(found) = inv.lookups.event.as_ref().filter(|e| e.event_id == link.event_id) else {
-                return refuse(i18n::message_not_found(inv.locale));
+                return refuse(messages::message_not_found(inv.locale));
             };
             let room_encrypted = inv.directory.room(&room_id).is_none_or(|r| r.encrypted);
             let quote = found
@@ -50,7 +51,7 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
         }
     };
     if subject == inv.sender || subject == inv.bot {
-        return refuse(i18n::cannot_report_self(inv.locale));
+        return refuse(messages::cannot_report_self(inv.locale));
     }
 
     let cases = Cases::open(inv.store)?;
@@ -96,7 +97,7 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
         effects.push(Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),
-            reply: i18n::case_post(inv.locale, inv.prefix, case, joined, inv.sender, shown, link.as_deref()),
+            reply: messages::case_post(inv.locale, inv.prefix, case, joined, inv.sender, shown, link.as_deref()),
             // Declassified on purpose: the post carries IDs, a link, text quoted
             // only from unencrypted rooms, and the reason only when the report
             // itself was sent from an unencrypted room.
@@ -122,7 +123,7 @@ pub fn report(inv: &Invocation<'_>, target_arg: Option<&str>, reason: &str) -> R
         },
         false,
     )?;
-    let confirmation = i18n::report_received(inv.locale, case.number);
+    let confirmation = messages::report_received(inv.locale, case.number);
     if in_space_room {
         effects.push(Effect::Direct {
             user: inv.sender.to_string(),

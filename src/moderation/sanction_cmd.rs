@@ -5,25 +5,25 @@
 //! power-level change half-way through the Space).
 
 use super::case::Cases;
+use super::messages;
 use super::record::{Record, record};
 use super::sanction::{self, Kind, Lifted, Sanction, Sanctions};
 use super::target;
 use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::duration;
 use crate::effects::Effect;
-use crate::i18n;
 use crate::roles::Role;
 
 /// The user a sanction names, once it is clear they may be sanctioned.
 fn sanctionable(inv: &Invocation<'_>, arg: &str) -> Result<String, Failure> {
     let Some(user) = target::user(arg) else {
-        return refuse(i18n::bad_user(inv.locale, arg));
+        return refuse(messages::bad_user(inv.locale, arg));
     };
     if user == inv.bot || user == inv.sender {
-        return refuse(i18n::not_the_bot(inv.locale));
+        return refuse(messages::not_the_bot(inv.locale));
     }
     if inv.lookups.user_role.is_some_and(|r| r >= Role::Moderator) {
-        return refuse(i18n::protected_user(inv.locale, &user));
+        return refuse(messages::protected_user(inv.locale, &user));
     }
     Ok(user)
 }
@@ -41,14 +41,14 @@ pub fn sanction(
         None => None,
         Some(d) => match duration::parse(d) {
             Some(ms) => Some(inv.now_ms + ms),
-            None => return refuse(i18n::bad_duration(inv.locale, d)),
+            None => return refuse(messages::bad_duration(inv.locale, d)),
         },
     };
     let cases = Cases::open(inv.store)?;
     let mut linked: Vec<u64> = match case {
         Some(n) => match cases.get(n)? {
             Some(c) => vec![c.number],
-            None => return refuse(i18n::no_such_case(inv.locale, n)),
+            None => return refuse(messages::no_such_case(inv.locale, n)),
         },
         None => cases.open_about(&user)?.into_iter().map(|c| c.number).collect(),
     };
@@ -77,8 +77,8 @@ pub fn sanction(
     let mut effects = sanction::enforce(kind, false, &user, reason, inv.directory, &provenance);
     let rooms = effects.iter().filter(|e| !matches!(e, Effect::PolicyRule { .. })).count();
     let dm = match kind {
-        Kind::Warn => Some(i18n::warn_dm(inv.locale, reason)),
-        Kind::Mute => Some(i18n::mute_dm(inv.locale, stored.until_ms, reason)),
+        Kind::Warn => Some(messages::warn_dm(inv.locale, reason)),
+        Kind::Mute => Some(messages::mute_dm(inv.locale, stored.until_ms, reason)),
         Kind::Kick | Kind::Ban => None,
     };
     if let Some(reply) = dm {
@@ -105,14 +105,17 @@ pub fn sanction(
             case: case_ref,
         },
     )?);
-    Ok(Handled { reply: Some(i18n::sanction_done(inv.locale, kind, &user, rooms, stored.until_ms, &linked)), effects })
+    Ok(Handled {
+        reply: Some(messages::sanction_done(inv.locale, kind, &user, rooms, stored.until_ms, &linked)),
+        effects,
+    })
 }
 
 /// `!unmute` and `!unban`: lifts what is in force, and in any case restores
 /// the user everywhere (a ban set by hand is lifted too).
 pub fn lift(inv: &Invocation<'_>, kind: Kind, user_arg: &str, reason: Option<&str>) -> Result<Handled, Failure> {
     let Some(user) = target::user(user_arg) else {
-        return refuse(i18n::bad_user(inv.locale, user_arg));
+        return refuse(messages::bad_user(inv.locale, user_arg));
     };
     let sanctions = Sanctions::open(inv.store)?;
     for s in sanctions.active(&user, kind)? {
@@ -126,7 +129,7 @@ pub fn lift(inv: &Invocation<'_>, kind: Kind, user_arg: &str, reason: Option<&st
     if kind == Kind::Mute {
         effects.push(Effect::Direct {
             user: user.clone(),
-            reply: i18n::unmute_dm(inv.locale),
+            reply: messages::unmute_dm(inv.locale),
             provenance,
             txn_id: inv.txn("lift-dm"),
         });
@@ -143,15 +146,15 @@ pub fn lift(inv: &Invocation<'_>, kind: Kind, user_arg: &str, reason: Option<&st
             case: None,
         },
     )?);
-    Ok(Handled { reply: Some(i18n::lifted(inv.locale, kind, &user)), effects })
+    Ok(Handled { reply: Some(messages::lifted(inv.locale, kind, &user)), effects })
 }
 
 pub fn redact(inv: &Invocation<'_>, link_arg: &str, reason: Option<&str>) -> Result<Handled, Failure> {
     let Some(link) = target::message_link(link_arg) else {
-        return refuse(i18n::bad_link(inv.locale, link_arg));
+        return refuse(messages::bad_link(inv.locale, link_arg));
     };
     let Some(room_id) = inv.directory.resolve(&link.room).filter(|r| inv.directory.contains(r)) else {
-        return refuse(i18n::not_a_space_room(inv.locale));
+        return refuse(messages::not_a_space_room(inv.locale));
     };
     let mut effects = vec![Effect::Redact {
         room_id: room_id.clone(),
@@ -171,5 +174,5 @@ pub fn redact(inv: &Invocation<'_>, link_arg: &str, reason: Option<&str>) -> Res
             case: None,
         },
     )?);
-    Ok(Handled { reply: Some(i18n::redacted(inv.locale)), effects })
+    Ok(Handled { reply: Some(messages::redacted(inv.locale)), effects })
 }

@@ -5,10 +5,10 @@
 //! mute that ran out while the bot was down is lifted as soon as it starts;
 //! a crash between the effects and `finish` repeats idempotent effects.
 
+use super::messages;
 use super::record::{Record, Recorder};
 use super::sanction::{self, Kind, Lifted, Sanctions};
 use crate::effects::{Effect, Provenance, txn_id};
-use crate::i18n;
 use crate::store::StoreError;
 
 /// A sanction whose time is up, and what lifting it takes.
@@ -27,7 +27,7 @@ pub fn due(rec: &Recorder<'_>, bot: &str) -> Result<Vec<Expiry>, StoreError> {
         if s.kind == Kind::Mute {
             effects.push(Effect::Direct {
                 user: s.user.clone(),
-                reply: i18n::unmute_dm(rec.locale),
+                reply: messages::unmute_dm(rec.locale),
                 provenance,
                 txn_id: txn_id(&cause, "dm"),
             });

@@ -4,12 +4,12 @@
 
 use super::Ctx;
 use super::evidence::Evidence;
+use super::messages;
 use super::record::{Admission, Agreement, Referral, Referrals, State};
 use super::rule::{self, Verdict};
 use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, MemberAction, Provenance, txn_id};
-use crate::i18n;
 use crate::moderation::{Record, Recorder, target};
 use crate::roles::Role;
 use crate::store::StoreError;
@@ -49,7 +49,7 @@ fn approve(
         effects.push(Effect::Notice {
             room_id: welcome.to_string(),
             mentions: vec![r.candidate.clone()],
-            reply: i18n::rules_for_candidate(
+            reply: messages::rules_for_candidate(
                 locale,
                 ctx.prefix,
                 &r.candidate,
@@ -62,7 +62,7 @@ fn approve(
             remember: None,
         });
     }
-    effects.extend(ctx.card_note(r.number, "approved", i18n::approved_note(locale, by, ctx.bot, reason)));
+    effects.extend(ctx.card_note(r.number, "approved", messages::approved_note(locale, by, ctx.bot, reason)));
     effects.extend(ctx.rec.record(
         &ctx.cause,
         "approve",
@@ -80,10 +80,10 @@ fn approve(
 
 fn load_open(inv: &Invocation<'_>, refs: &Referrals, n: u64) -> Result<Referral, Failure> {
     let Some(r) = refs.get(n)? else {
-        return refuse(i18n::no_such_referral(inv.locale, n));
+        return refuse(messages::no_such_referral(inv.locale, n));
     };
     if r.state != State::Open {
-        return refuse(i18n::referral_closed(inv.locale, n));
+        return refuse(messages::referral_closed(inv.locale, n));
     }
     Ok(r)
 }
@@ -93,7 +93,7 @@ pub fn approve_cmd(inv: &Invocation<'_>, n: u64, reason: Option<&str>) -> Result
     let r = load_open(inv, &refs, n)?;
     let ctx = Ctx::from_inv(inv);
     let effects = approve(&ctx, &refs, r, inv.sender, reason)?;
-    Ok(Handled { reply: Some(i18n::decision_done(inv.locale, n, true)), effects })
+    Ok(Handled { reply: Some(messages::decision_done(inv.locale, n, true)), effects })
 }
 
 pub fn reject_cmd(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Failure> {
@@ -106,7 +106,7 @@ pub fn reject_cmd(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled,
     refs.put(&r)?;
     let ctx = Ctx::from_inv(inv);
     let mut effects: Vec<Effect> =
-        ctx.card_note(n, "rejected", i18n::rejected_note(inv.locale, inv.sender, reason)).into_iter().collect();
+        ctx.card_note(n, "rejected", messages::rejected_note(inv.locale, inv.sender, reason)).into_iter().collect();
     effects.extend(ctx.rec.record(
         inv.event_id,
         "reject",
@@ -119,7 +119,7 @@ pub fn reject_cmd(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled,
         },
         true,
     )?);
-    Ok(Handled { reply: Some(i18n::decision_done(inv.locale, n, false)), effects })
+    Ok(Handled { reply: Some(messages::decision_done(inv.locale, n, false)), effects })
 }
 
 /// What the scheduler does at `now`: accept referrals whose discussion time
@@ -152,7 +152,7 @@ pub fn due(
                 r.state = State::Expired;
                 r.decided_ms = Some(now);
                 refs.put(&r)?;
-                effects.extend(ctx.card_note(r.number, "expired", i18n::expired_note(locale)));
+                effects.extend(ctx.card_note(r.number, "expired", messages::expired_note(locale)));
                 effects.extend(ctx.rec.record(
                     &ctx.cause,
                     "expire",
@@ -176,11 +176,11 @@ pub fn due(
                         room_id: welcome.to_string(),
                         user: r.candidate.clone(),
                         action: MemberAction::Kick,
-                        reason: Some(i18n::lapsed_reason(locale)),
+                        reason: Some(messages::lapsed_reason(locale)),
                         provenance: Provenance::clear(welcome),
                     });
                 }
-                effects.extend(ctx.card_note(r.number, "lapsed", i18n::lapsed_note(locale)));
+                effects.extend(ctx.card_note(r.number, "lapsed", messages::lapsed_note(locale)));
                 effects.extend(ctx.rec.record(
                     &ctx.cause,
                     "lapse",
@@ -236,7 +236,7 @@ pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
                     effects.push(Effect::Invite { room_id: room.to_string(), user: inv.sender.to_string() });
                 }
             }
-            effects.extend(ctx.card_note(r.number, "admitted", i18n::admitted_note(inv.locale, inv.sender)));
+            effects.extend(ctx.card_note(r.number, "admitted", messages::admitted_note(inv.locale, inv.sender)));
             effects.extend(ctx.rec.record(
                 inv.event_id,
                 "admit",
@@ -249,7 +249,7 @@ pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
                 },
                 true,
             )?);
-            Ok(Handled { reply: Some(i18n::welcome_admitted(inv.locale, &version)), effects })
+            Ok(Handled { reply: Some(messages::welcome_admitted(inv.locale, &version)), effects })
         }
         _ if inv.role >= Role::Member => {
             refs.record_agreement(&agreement)?;
@@ -265,22 +265,22 @@ pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
                 },
                 false,
             )?;
-            Ok(Handled::reply(i18n::agreed(inv.locale, &version)))
+            Ok(Handled::reply(messages::agreed(inv.locale, &version)))
         }
-        _ => refuse(i18n::not_invited(inv.locale)),
+        _ => refuse(messages::not_invited(inv.locale)),
     }
 }
 
 pub fn whois(inv: &Invocation<'_>, user_arg: &str) -> Result<Handled, Failure> {
     let Some(user) = target::user(user_arg) else {
-        return refuse(i18n::bad_user(inv.locale, user_arg));
+        return refuse(crate::moderation::messages::bad_user(inv.locale, user_arg));
     };
     let refs = Referrals::open(inv.store)?;
     let admission = refs.admission(&user)?;
     let agreement = refs.agreement(&user)?;
     let referred: Vec<Referral> = refs.by_referrer(&user)?;
     let current = refs.in_progress_for(&user)?;
-    Ok(Handled::reply(i18n::whois(
+    Ok(Handled::reply(messages::whois(
         inv.locale,
         &user,
         admission.as_ref(),
@@ -302,7 +302,7 @@ pub fn list(inv: &Invocation<'_>) -> Result<Handled, Failure> {
             (r, v)
         })
         .collect();
-    Ok(Handled::reply(i18n::referral_list(inv.locale, &open)))
+    Ok(Handled::reply(messages::referral_list(inv.locale, &open)))
 }
 
 /// The evidence lookup's result, noted on the card and kept on the referral.
@@ -311,7 +311,7 @@ pub fn evidence_found(rec: &Recorder<'_>, n: u64, found: Result<Evidence, String
     let Some(mut r) = refs.get(n)? else {
         return Ok(Vec::new());
     };
-    let text = i18n::evidence_note(rec.locale, &found, rec.now_ms);
+    let text = messages::evidence_note(rec.locale, &found, rec.now_ms);
     r.evidence = Some(text.plain.clone());
     refs.put(&r)?;
     let Some(room) = rec.dir.room_for(Purpose::Referrals) else {
@@ -346,7 +346,7 @@ pub fn referred_by_notice(inv: &Invocation<'_>, user: &str) -> Result<Option<Eff
     Ok(Some(Effect::Notice {
         room_id: mods.to_string(),
         mentions: Vec::new(),
-        reply: i18n::review_referred(inv.locale, user, &admitted),
+        reply: messages::review_referred(inv.locale, user, &admitted),
         provenance: Provenance::clear(mods),
         txn_id: inv.txn("referred-review"),
         thread: None,
@@ -392,7 +392,7 @@ pub fn rules_changed(
         effects.push(Effect::Notice {
             room_id: room.to_string(),
             mentions: Vec::new(),
-            reply: i18n::rules_updated(rec.locale, prefix, rules),
+            reply: messages::rules_updated(rec.locale, prefix, rules),
             provenance: Provenance::clear(room),
             txn_id: txn_id(&cause, "announce"),
             thread: None,

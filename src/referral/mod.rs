@@ -12,6 +12,7 @@
 
 pub mod evidence;
 mod flow;
+pub mod messages;
 pub mod record;
 mod refer;
 pub mod rule;

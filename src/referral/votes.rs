@@ -1,33 +1,35 @@
 //! `!vouch` (or 👍 on the card) and `!object`.
 
 use super::Ctx;
+use super::messages;
 use super::record::{Objection, Referrals, Vouch};
 use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance};
-use crate::i18n;
 use crate::moderation::Record;
 
 pub fn vouch(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     let refs = Referrals::open(inv.store)?;
     let Some(mut r) = refs.get(n)? else {
-        return refuse(i18n::no_such_referral(inv.locale, n));
+        return refuse(messages::no_such_referral(inv.locale, n));
     };
     if r.state != super::record::State::Open {
-        return refuse(i18n::referral_closed(inv.locale, n));
+        return refuse(messages::referral_closed(inv.locale, n));
     }
     if r.referrer == inv.sender {
-        return refuse(i18n::own_referral(inv.locale));
+        return refuse(messages::own_referral(inv.locale));
     }
     let ctx = Ctx::from_inv(inv);
     if r.vouches.iter().any(|v| v.voter == inv.sender) {
-        return refuse(i18n::already_vouched(inv.locale, n));
+        return refuse(messages::already_vouched(inv.locale, n));
     }
     r.vouches.push(Vouch { voter: inv.sender.to_string(), at_ms: inv.now_ms });
     refs.put(&r)?;
     let have = r.vouches.len();
-    let mut effects: Vec<Effect> =
-        ctx.card_note(n, "vouch", i18n::vouched(inv.locale, inv.sender, have, ctx.rule.vouches)).into_iter().collect();
+    let mut effects: Vec<Effect> = ctx
+        .card_note(n, "vouch", messages::vouched(inv.locale, inv.sender, have, ctx.rule.vouches))
+        .into_iter()
+        .collect();
     effects.extend(ctx.rec.record(
         inv.event_id,
         "vouch",
@@ -49,10 +51,10 @@ pub fn vouch(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
 pub fn object(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Failure> {
     let refs = Referrals::open(inv.store)?;
     let Some(mut r) = refs.get(n)? else {
-        return refuse(i18n::no_such_referral(inv.locale, n));
+        return refuse(messages::no_such_referral(inv.locale, n));
     };
     if r.state != super::record::State::Open {
-        return refuse(i18n::referral_closed(inv.locale, n));
+        return refuse(messages::referral_closed(inv.locale, n));
     }
     // Once per command: the objection, its processed mark and its effects
     // are committed together, so a replay never reaches this line twice.
@@ -75,7 +77,7 @@ pub fn object(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Fai
         effects.push(Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),
-            reply: i18n::objection_post(inv.locale, inv.prefix, &r, inv.sender, shown),
+            reply: messages::objection_post(inv.locale, inv.prefix, &r, inv.sender, shown),
             provenance: Provenance::clear(mods),
             txn_id: inv.txn("objection"),
             thread: None,
@@ -84,7 +86,7 @@ pub fn object(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Fai
     }
     effects.push(Effect::Direct {
         user: inv.sender.to_string(),
-        reply: i18n::objection_received(inv.locale, n),
+        reply: messages::objection_received(inv.locale, n),
         provenance: inv.provenance(),
         txn_id: inv.txn("objection-dm"),
     });

@@ -1,5 +1,6 @@
 //! The ticket commands and the acknowledgement scheduler.
 
+use super::messages;
 use super::record::{State, Step, Ticket, Tickets};
 use crate::commands::grammar::TicketFilter;
 use crate::commands::{Failure, Handled, Invocation, refuse};
@@ -54,28 +55,28 @@ pub(super) fn audit(
 pub(super) fn load(inv: &Invocation<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
     match tickets.get(n)? {
         Some(t) => Ok(t),
-        None => refuse(i18n::no_such_ticket(inv.locale, n)),
+        None => refuse(messages::no_such_ticket(inv.locale, n)),
     }
 }
 
 /// `!track <title>` (or as a reply): opens a ticket.
 pub fn track(inv: &Invocation<'_>, title: Option<&str>) -> Result<Handled, Failure> {
-    let Some(purpose) = inv.purpose else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
-    let Some((home, _)) = rooms_for(purpose) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let Some(purpose) = inv.purpose else { return refuse(messages::ticket_wrong_room(inv.locale)) };
+    let Some((home, _)) = rooms_for(purpose) else { return refuse(messages::ticket_wrong_room(inv.locale)) };
     let from_confirmed = home != purpose;
     let referenced = inv.lookups.event.as_ref();
     if from_confirmed && referenced.is_none() {
-        return refuse(i18n::track_needs_reply(inv.locale, inv.prefix));
+        return refuse(messages::track_needs_reply(inv.locale, inv.prefix));
     }
     let origin_text = referenced.and_then(|r| r.body.clone());
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => t.to_string(),
         None => match origin_text.as_deref().and_then(|b| b.lines().find(|l| !l.trim().is_empty())) {
             Some(line) => line.trim().chars().take(100).collect(),
-            None => return refuse(i18n::track_needs_title(inv.locale, inv.prefix)),
+            None => return refuse(messages::track_needs_title(inv.locale, inv.prefix)),
         },
     };
-    let Some(home_room) = inv.directory.room_for(home) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let Some(home_room) = inv.directory.room_for(home) else { return refuse(messages::ticket_wrong_room(inv.locale)) };
     let encrypted = inv.directory.room(home_room).is_some_and(|r| r.encrypted) || inv.encrypted;
     let tickets = Tickets::open(inv.store)?;
     // A command handled again (after a crash) finds its ticket instead of opening another.
@@ -112,13 +113,13 @@ pub fn track(inv: &Invocation<'_>, title: Option<&str>) -> Result<Handled, Failu
     let card = Effect::Notice {
         room_id: t.room_id.clone(),
         mentions: Vec::new(),
-        reply: i18n::ticket_card(inv.locale, &t, &permalink(inv.room_id, inv.event_id), inv.tickets.ack_within_ms),
+        reply: messages::ticket_card(inv.locale, &t, &permalink(inv.room_id, inv.event_id), inv.tickets.ack_within_ms),
         provenance: provenance(&t),
         txn_id: inv.txn("ticket-card"),
         thread: None,
         remember: Some(t.card_key()),
     };
-    Ok(Handled { reply: Some(i18n::ticket_opened(inv.locale, t.number, from_confirmed)), effects: vec![card] })
+    Ok(Handled { reply: Some(messages::ticket_opened(inv.locale, t.number, from_confirmed)), effects: vec![card] })
 }
 
 fn acknowledge(tickets: &Tickets, t: &mut Ticket, now_ms: u64) -> Result<(), StoreError> {
@@ -134,14 +135,14 @@ pub fn ticket(inv: &Invocation<'_>, n: u64, to: State, note: Option<&str>) -> Re
     let tickets = Tickets::open(inv.store)?;
     let mut t = load(inv, &tickets, n)?;
     if to == State::Confirmed {
-        return refuse(i18n::use_confirm(inv.locale, inv.prefix, n));
+        return refuse(messages::use_confirm(inv.locale, inv.prefix, n));
     }
     if t.state == to {
-        return refuse(i18n::ticket_already(inv.locale, n, to.name()));
+        return refuse(messages::ticket_already(inv.locale, n, to.name()));
     }
     if !t.state.next().contains(&to) {
         let allowed: Vec<&str> = t.state.next().iter().map(|s| s.name()).collect();
-        return refuse(i18n::bad_transition(inv.locale, n, t.state.name(), to.name(), &allowed));
+        return refuse(messages::bad_transition(inv.locale, n, t.state.name(), to.name(), &allowed));
     }
     t.state = to;
     t.watch(inv.sender);
@@ -151,8 +152,8 @@ pub fn ticket(inv: &Invocation<'_>, n: u64, to: State, note: Option<&str>) -> Re
     }
     tickets.put(&t)?;
     audit(inv, "ticket-state", &format!("ticket.{}", to.name()), &t, note.map(str::to_string))?;
-    let post = thread_post(inv, &t, i18n::ticket_moved(inv.locale, &t, inv.sender, note), "ticket-state");
-    Ok(Handled { reply: Some(i18n::ticket_state_set(inv.locale, n, to.name())), effects: vec![post] })
+    let post = thread_post(inv, &t, messages::ticket_moved(inv.locale, &t, inv.sender, note), "ticket-state");
+    Ok(Handled { reply: Some(messages::ticket_state_set(inv.locale, n, to.name())), effects: vec![post] })
 }
 
 /// `!assign <n> [@member]` in a consultation room.
@@ -160,9 +161,9 @@ pub fn assign(inv: &Invocation<'_>, n: u64, who: Option<&str>) -> Result<Handled
     let user = match who {
         None => inv.sender.to_string(),
         Some(w) => {
-            let Some(u) = target::user(w) else { return refuse(i18n::bad_user(inv.locale, w)) };
+            let Some(u) = target::user(w) else { return refuse(crate::moderation::messages::bad_user(inv.locale, w)) };
             if inv.lookups.user_role.is_none_or(|r| r < Role::Member) {
-                return refuse(i18n::not_a_member(inv.locale, &u));
+                return refuse(messages::not_a_member(inv.locale, &u));
             }
             u
         }
@@ -170,15 +171,15 @@ pub fn assign(inv: &Invocation<'_>, n: u64, who: Option<&str>) -> Result<Handled
     let tickets = Tickets::open(inv.store)?;
     let mut t = load(inv, &tickets, n)?;
     if matches!(t.state, State::Closed | State::Dismissed | State::Confirmed) {
-        return refuse(i18n::ticket_finished(inv.locale, n, t.state.name()));
+        return refuse(messages::ticket_finished(inv.locale, n, t.state.name()));
     }
     t.assignee = Some(user.clone());
     t.watch(&user);
     acknowledge(&tickets, &mut t, inv.now_ms)?;
     tickets.put(&t)?;
     audit(inv, "ticket-assign", "ticket.assign", &t, Some(user.clone()))?;
-    let post = thread_post(inv, &t, i18n::ticket_assigned(inv.locale, n, &user), "ticket-assign");
-    Ok(Handled { reply: Some(i18n::ticket_assigned(inv.locale, n, &user)), effects: vec![post] })
+    let post = thread_post(inv, &t, messages::ticket_assigned(inv.locale, n, &user), "ticket-assign");
+    Ok(Handled { reply: Some(messages::ticket_assigned(inv.locale, n, &user)), effects: vec![post] })
 }
 
 /// `!tickets [open|all|mine]`.
@@ -199,7 +200,7 @@ pub fn list(inv: &Invocation<'_>, filter: Option<TicketFilter>) -> Result<Handle
             }
         })
         .collect();
-    Ok(Handled::reply(i18n::ticket_list(inv.locale, &shown, inv.now_ms, inv.tickets.ack_within_ms)))
+    Ok(Handled::reply(messages::ticket_list(inv.locale, &shown, inv.now_ms, inv.tickets.ack_within_ms)))
 }
 
 /// `!confirm <n>`: a moderator's confirmation publishes; members' count
@@ -208,20 +209,22 @@ pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     let tickets = Tickets::open(inv.store)?;
     let mut t = load(inv, &tickets, n)?;
     if !matches!(t.state, State::Open | State::Investigating) {
-        return refuse(i18n::ticket_finished(inv.locale, n, t.state.name()));
+        return refuse(messages::ticket_finished(inv.locale, n, t.state.name()));
     }
     let moderator = inv.role >= Role::Moderator;
     if !moderator {
         if t.opener == inv.sender {
-            return refuse(i18n::confirm_own_ticket(inv.locale, n));
+            return refuse(messages::confirm_own_ticket(inv.locale, n));
         }
         if t.confirmations.iter().any(|c| c == inv.sender) {
-            return refuse(i18n::already_confirmed(inv.locale, n));
+            return refuse(messages::already_confirmed(inv.locale, n));
         }
     }
-    let Some((_, target_purpose)) = rooms_for(t.purpose) else { return refuse(i18n::ticket_wrong_room(inv.locale)) };
+    let Some((_, target_purpose)) = rooms_for(t.purpose) else {
+        return refuse(messages::ticket_wrong_room(inv.locale));
+    };
     let Some(target) = inv.directory.room_for(target_purpose).map(str::to_string) else {
-        return refuse(i18n::ticket_wrong_room(inv.locale));
+        return refuse(messages::ticket_wrong_room(inv.locale));
     };
     let target_encrypted = inv.directory.room(&target).is_some_and(|r| r.encrypted);
     if !t.confirmations.iter().any(|c| c == inv.sender) {
@@ -233,13 +236,13 @@ pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     if !enough {
         tickets.put(&t)?;
         audit(inv, "ticket-confirm", "ticket.confirm", &t, None)?;
-        let reply = i18n::confirmation_counted(inv.locale, n, t.confirmations.len(), inv.tickets.confirmations);
+        let reply = messages::confirmation_counted(inv.locale, n, t.confirmations.len(), inv.tickets.confirmations);
         let post = thread_post(inv, &t, reply.clone(), "ticket-confirm");
         return Ok(Handled { reply: Some(reply), effects: vec![post] });
     }
     // The egress rule, said before anything changes.
     if t.encrypted && !target_encrypted {
-        return refuse(i18n::ticket_egress_refused(inv.locale, n));
+        return refuse(messages::ticket_egress_refused(inv.locale, n));
     }
     t.state = State::Confirmed;
     t.published_in = Some(target.clone());
@@ -261,15 +264,15 @@ pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     let summary = Effect::Notice {
         room_id: target.clone(),
         mentions: Vec::new(),
-        reply: i18n::ticket_published(inv.locale, &t, &cves, &discussion),
+        reply: messages::ticket_published(inv.locale, &t, &cves, &discussion),
         provenance: provenance(&t),
         // One publication per ticket, whatever command caused it.
         txn_id: txn_id(&format!("ticket:{n}"), "publish"),
         thread: None,
         remember: Some(format!("ticket-published:{n}")),
     };
-    let post = thread_post(inv, &t, i18n::ticket_confirmed_thread(inv.locale, n, &target), "ticket-confirm");
-    Ok(Handled { reply: Some(i18n::ticket_confirmed(inv.locale, n)), effects: vec![summary, post] })
+    let post = thread_post(inv, &t, messages::ticket_confirmed_thread(inv.locale, n, &target), "ticket-confirm");
+    Ok(Handled { reply: Some(messages::ticket_confirmed(inv.locale, n)), effects: vec![summary, post] })
 }
 
 /// Tickets whose acknowledgement time passed unacknowledged: one reminder
@@ -287,7 +290,7 @@ pub fn due(rec: &Recorder<'_>, ack_ms: u64) -> Result<Vec<(u64, Vec<Effect>)>, S
             continue;
         }
         let Some(mods) = rec.dir.room_for(Purpose::Moderators) else { continue };
-        let reply = i18n::ticket_reminder(rec.locale, &t, &permalink(&t.room_id, &t.opened_by_event), ack_ms);
+        let reply = messages::ticket_reminder(rec.locale, &t, &permalink(&t.room_id, &t.opened_by_event), ack_ms);
         let effect = Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),

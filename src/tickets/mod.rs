@@ -10,6 +10,7 @@
 //! once; the deadline lives in sled, so restarts do not lose it.
 
 pub mod flow;
+pub mod messages;
 mod note;
 pub mod record;
 #[cfg(test)]

@@ -6,23 +6,23 @@
 //! only the ticket number.
 
 use super::flow::{audit, load, thread_post};
+use super::messages;
 use super::record::{Step, Tickets};
 use crate::commands::{Failure, Handled, Invocation, refuse};
-use crate::i18n;
 
 pub fn note(inv: &Invocation<'_>, n: u64, text: Option<&str>) -> Result<Handled, Failure> {
     let tickets = Tickets::open(inv.store)?;
     let mut t = load(inv, &tickets, n)?;
     let Some(text) = text else {
-        return refuse(i18n::ticket_note_empty(inv.locale, inv.prefix, n));
+        return refuse(messages::ticket_note_empty(inv.locale, inv.prefix, n));
     };
     t.watch(inv.sender);
     let kept = (!t.encrypted).then(|| text.to_string());
     t.history.push(Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: t.state, note: kept });
     tickets.put(&t)?;
     audit(inv, "ticket-note", "ticket.note", &t, Some(text.to_string()))?;
-    let post = thread_post(inv, &t, i18n::ticket_note_post(inv.locale, n, inv.sender, text), "ticket-note");
-    Ok(Handled { reply: Some(i18n::ticket_noted(inv.locale, n)), effects: vec![post] })
+    let post = thread_post(inv, &t, messages::ticket_note_post(inv.locale, n, inv.sender, text), "ticket-note");
+    Ok(Handled { reply: Some(messages::ticket_noted(inv.locale, n)), effects: vec![post] })
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! What the bot says to moderators about feeds.
 
-use super::{Locale, Reply};
 use crate::duration::jst;
 use crate::feeds::Advisory;
 use crate::feeds::registry::{FeedRecord, Origin};
+use crate::i18n::{Locale, Reply};
 
 fn minutes(ms: u64) -> u64 {
     ms / 60_000
@@ -148,7 +148,11 @@ pub fn feed_test_result(locale: Locale, total: usize, would_post: &[Advisory], n
     }];
     for a in would_post.iter().take(10) {
         let score = a.cvss.as_ref().map(|c| format!(" CVSS {:.1}", c.score)).unwrap_or_default();
-        lines.push(format!("• {}{score} {}", super::severity_badge(a.cvss.as_ref().map(|c| c.score)), a.title));
+        lines.push(format!(
+            "• {}{score} {}",
+            super::messages::severity_badge(a.cvss.as_ref().map(|c| c.score)),
+            a.title
+        ));
     }
     Reply::text(lines.join("\n"))
 }

@@ -1,6 +1,6 @@
 //! Messages of log sharing: the summary, sanitising, exports and the log guard.
 
-use super::{Locale, Reply};
+use crate::i18n::{Locale, Reply};
 use crate::logs::signature::Signature;
 use crate::logs::summary::Summary;
 use crate::logs::tlp::Tlp;

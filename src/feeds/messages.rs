@@ -1,8 +1,8 @@
 //! How advisories read in the vuln-info and news rooms.
 
-use super::{Locale, Reply, escape_html};
 use crate::duration::jst;
 use crate::feeds::Advisory;
+use crate::i18n::{Locale, Reply, escape_html};
 
 /// A badge a reader takes in at a glance, from the CVSS score.
 pub fn severity_badge(score: Option<f32>) -> &'static str {
@@ -78,8 +78,9 @@ pub fn advisory_also(locale: Locale, a: &Advisory) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::feeds::parse;
+    use super::*;
+    use crate::i18n::Locale;
 
     #[test]
     fn a_jvn_item_reads_well_in_element() {

@@ -1,7 +1,7 @@
 //! What the bot says about referrals, vouches, decisions and the rules.
 
-use super::{Locale, Reply, escape_html};
 use crate::duration::jst;
+use crate::i18n::{Locale, Reply, escape_html};
 use crate::referral::evidence::Evidence;
 use crate::referral::record::{Admission, Agreement, Referral, State};
 use crate::referral::rule::{Missing, Rule, Verdict};

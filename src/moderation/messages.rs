@@ -1,7 +1,7 @@
 //! What the bot says about reports, cases, sanctions and the audit log.
 
-use super::{Locale, Reply, escape_html};
 use crate::duration::jst;
+use crate::i18n::{Locale, Reply, escape_html};
 use crate::moderation::case::{Case, CaseState};
 use crate::moderation::sanction::{Kind, Sanction};
 use crate::store::AuditEntry;

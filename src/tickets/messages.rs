@@ -1,6 +1,6 @@
 //! Messages of tickets: cards, state changes, confirmations, publication, reminders.
 
-use super::{Locale, Reply};
+use crate::i18n::{Locale, Reply};
 use crate::tickets::record::Ticket;
 
 fn hours(ms: u64) -> u64 {
