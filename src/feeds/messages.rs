@@ -78,8 +78,8 @@ pub fn advisory_also(locale: Locale, a: &Advisory) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use crate::feeds::parse;
     use super::*;
+    use crate::feeds::parse;
     use crate::i18n::Locale;
 
     #[test]

@@ -8,7 +8,7 @@ use super::unreadable::key_from_backup;
 use crate::commands::{self, Lookups, Referenced};
 use crate::logs;
 use crate::roles::{self, Role, SenderFacts};
-use matrix_sdk::deserialized_responses::TimelineEventKind;
+use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason};
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::MessageType;
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
@@ -87,6 +87,25 @@ impl Worker {
             // crypto store rebuilt from the backup): look in the backup.
             && key_from_backup(&self.client, room_id, &session_id).await
         {
+            event = room.event(&id, None).await.map_err(|_| not_log())?;
+        }
+        // A device that is new (its store rebuilt) may not know the sharer's
+        // devices yet, and then cannot trust the key: look them up, try again.
+        // A room key imported from the backup before those devices were
+        // known keeps "unknown device" until it is imported again.
+        for _ in 0..10 {
+            let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &event.kind else { break };
+            if !matches!(utd_info.reason, UnableToDecryptReason::SenderIdentityNotTrusted(_)) {
+                break;
+            }
+            let session_id = utd_info.session_id.clone();
+            if let Ok(Some(sender)) = event.raw().get_field::<OwnedUserId>("sender") {
+                let _ = self.client.encryption().request_user_identity(&sender).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            if let Some(session_id) = session_id {
+                key_from_backup(&self.client, room_id, &session_id).await;
+            }
             event = room.event(&id, None).await.map_err(|_| not_log())?;
         }
         let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(m))) = event.raw().deserialize()
