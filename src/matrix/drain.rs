@@ -18,7 +18,7 @@ use crate::effects::{Effect, Provenance, txn_id};
 use crate::i18n::Locale;
 use crate::metrics::Metrics;
 use crate::pipeline::inbox::{Inbox, Queued};
-use crate::pipeline::outbox::{Cause, Entry, Failure, Outbox, Unfinished};
+use crate::pipeline::outbox::{Batch, Cause, Entry, Failure, Outbox};
 use crate::space::directory::Directory;
 use crate::store::{Store, StoreError};
 use std::collections::HashSet;
@@ -159,8 +159,8 @@ impl Drainer {
     }
 
     async fn carry_out(&self, key: &str, effect: &Effect) -> Done {
-        if effect.is_request() {
-            return Done::Result(self.request(effect).await, effect.target_room().map(str::to_string));
+        if let Some(result) = self.request(effect).await {
+            return Done::Result(result, effect.target_room().map(str::to_string));
         }
         let started = Instant::now();
         let mut delay = Duration::from_millis(500);
@@ -186,9 +186,10 @@ impl Drainer {
         }
     }
 
-    /// Asks the outside; the answer, good or bad, is the result.
-    async fn request(&self, effect: &Effect) -> Queued {
-        match effect {
+    /// Asks the outside if the effect is a request; the answer, good or
+    /// bad, is the result. `None` for every other effect.
+    async fn request(&self, effect: &Effect) -> Option<Queued> {
+        Some(match effect {
             Effect::CheckEvidence { referral, url } => {
                 let result =
                     crate::fetch::evidence::lookup(url, &self.outside.evidence).await.map_err(|e| e.to_string());
@@ -214,8 +215,8 @@ impl Drainer {
                     body: body.map(hex::encode),
                 }
             }
-            _ => Queued::Evidence { referral: 0, result: Err("not a request".into()) },
-        }
+            _ => return None,
+        })
     }
 
     /// Removes the entry, and in the same commit puts a request's result in
@@ -233,8 +234,8 @@ impl Drainer {
                     None
                 }
             };
-            if let Some(unfinished) = self.outbox.finish(key, entry, failed)? {
-                let (cause, report) = self.report(&unfinished);
+            if let Some(batch) = self.outbox.finish(key, entry, failed)? {
+                let (cause, report) = self.report(&batch);
                 self.outbox.stage_report(&cause, &report)?;
             }
             Ok::<_, StoreError>(())
@@ -248,10 +249,10 @@ impl Drainer {
 
     /// The report of a batch that did not all happen: to whoever asked, and
     /// to the moderators.
-    fn report(&self, u: &Unfinished) -> (Cause, Vec<Effect>) {
+    fn report(&self, batch: &Batch) -> (Cause, Vec<Effect>) {
         let name = |room: &str| self.directory.room(room).map(|r| r.name.clone()).unwrap_or_else(|| room.to_string());
-        let reply = crate::i18n::not_all_done(self.locale, &u.by_kind(), &name);
-        let cause = &u.batch.cause;
+        let reply = crate::i18n::not_all_done(self.locale, &batch.by_kind(), &name);
+        let cause = &batch.cause;
         let mut effects = Vec::new();
         if let Some((room, sender)) = &cause.asked_in {
             effects.push(Effect::Reply {

@@ -177,7 +177,7 @@ impl Worker {
     /// event's processed mark and the removal of its inbox entry, in one
     /// transaction; then wakes the drainer. If the commit fails nothing of
     /// it happened, and the inbox entry is still there for the next try.
-    pub(super) fn commit(&self, step: Step, inbox_key: Option<&str>) -> bool {
+    pub(super) fn commit(&self, step: Step, inbox_key: Option<&str>) {
         let Step { changes, effects, cause, mark } = step;
         let now = self.clock.now_ms();
         let (staged, changes) = self.store.resume(changes, || {
@@ -194,16 +194,9 @@ impl Worker {
         });
         let result = staged.and_then(|()| self.store.commit(changes));
         match result {
-            Ok(()) => {
-                if !effects.is_empty() {
-                    self.drain.notify_one();
-                }
-                true
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot commit a handled event; it stays in the inbox");
-                false
-            }
+            Ok(()) if !effects.is_empty() => self.drain.notify_one(),
+            Ok(()) => {}
+            Err(e) => tracing::error!(error = %e, "cannot commit a handled event; it stays in the inbox"),
         }
     }
 

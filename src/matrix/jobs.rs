@@ -27,17 +27,17 @@ impl Worker {
     pub(super) async fn gap_too_large(&self, room_id: &str, read: usize) {
         let Some(mods) = self.directory.room_for(Purpose::Moderators) else { return };
         let name = self.directory.room(room_id).map(|r| r.name.clone()).unwrap_or_else(|| room_id.to_string());
+        let key = format!("gap:{room_id}:{}", self.clock.now_ms());
         let notice = Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),
             reply: crate::i18n::gap_too_large(self.setup.config.locale, &name, read),
             provenance: crate::effects::Provenance::clear(mods),
-            txn_id: crate::effects::txn_id(&format!("gap:{room_id}:{}", self.clock.now_ms()), "notice"),
+            txn_id: crate::effects::txn_id(&key, "notice"),
             thread: None,
             remember: None,
         };
-        let cause = Cause::job(&format!("gap:{room_id}:{}", self.clock.now_ms()), mods);
-        self.commit(Step::effects(cause, vec![notice]), None);
+        self.commit(Step::effects(Cause::job(&key, mods), vec![notice]), None);
     }
 
     pub(super) fn feed_settings(&self) -> crate::feeds::service::Settings<'_> {

@@ -138,6 +138,20 @@ impl Inbox {
         if self.store.processed_events.contains(event_id)? {
             return Ok(false);
         }
+        self.keep(phase, room_id, event_id, sender, encrypted, queued)?;
+        Ok(true)
+    }
+
+    /// Seals `queued` and keeps it after everything kept so far.
+    fn keep(
+        &self,
+        phase: Phase,
+        room_id: &str,
+        event_id: &str,
+        sender: &str,
+        encrypted: bool,
+        queued: &Queued,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_string(queued).map_err(|e| StoreError::Encode(e.to_string()))?;
         let entry = Entry {
             room_id: room_id.into(),
@@ -147,23 +161,13 @@ impl Inbox {
             payload: self.sealer.keep(&json, true),
         };
         let n = self.next.fetch_add(1, Ordering::SeqCst);
-        self.tree.insert(&key(self.batch.load(Ordering::SeqCst), phase, n), &entry)?;
-        Ok(true)
+        self.tree.insert(&key(self.batch.load(Ordering::SeqCst), phase, n), &entry)
     }
 
     /// Keeps the result of a request under `id` (the outbox entry's key), in
     /// the unit that removes the request from the outbox.
     pub fn push_result(&self, room_id: &str, id: &str, queued: &Queued) -> Result<(), StoreError> {
-        let json = serde_json::to_string(queued).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let entry = Entry {
-            room_id: room_id.into(),
-            event_id: id.into(),
-            sender: String::new(),
-            encrypted: false,
-            payload: self.sealer.keep(&json, true),
-        };
-        let n = self.next.fetch_add(1, Ordering::SeqCst);
-        self.tree.insert(&key(self.batch.load(Ordering::SeqCst), Phase::Timeline, n), &entry)
+        self.keep(Phase::Timeline, room_id, id, "", false, queued)
     }
 
     /// Every entry, oldest first, with what it holds; an entry that cannot be

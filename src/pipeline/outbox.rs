@@ -82,20 +82,13 @@ pub struct Batch {
     pub report: bool,
 }
 
-/// A batch whose last effect is done, with failures to report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unfinished {
-    pub batch: Batch,
-}
-
-impl Unfinished {
-    /// Per kind: how many there were, and which failed.
+impl Batch {
+    /// Per kind with failures: how many there were, and which failed.
     pub fn by_kind(&self) -> Vec<(String, u32, Vec<Failure>)> {
-        self.batch
-            .totals
+        self.totals
             .iter()
             .filter_map(|(kind, total)| {
-                let failed: Vec<Failure> = self.batch.failures.iter().filter(|f| &f.kind == kind).cloned().collect();
+                let failed: Vec<Failure> = self.failures.iter().filter(|f| &f.kind == kind).cloned().collect();
                 (!failed.is_empty()).then(|| (kind.clone(), *total, failed))
             })
             .collect()
@@ -180,7 +173,7 @@ impl Outbox {
     /// An entry was carried out (`failed: None`) or failed for good; call
     /// inside a unit. Returns the batch if this was its last effect and
     /// something in it failed, so the caller stages the report.
-    pub fn finish(&self, key: &str, entry: &Entry, failed: Option<Failure>) -> Result<Option<Unfinished>, StoreError> {
+    pub fn finish(&self, key: &str, entry: &Entry, failed: Option<Failure>) -> Result<Option<Batch>, StoreError> {
         self.entries.remove(key)?;
         let Some(mut batch) = self.batches.get(&entry.batch)? else { return Ok(None) };
         batch.failures.extend(failed);
@@ -190,7 +183,7 @@ impl Outbox {
             return Ok(None);
         }
         self.batches.remove(&entry.batch)?;
-        Ok((batch.report && !batch.failures.is_empty()).then_some(Unfinished { batch }))
+        Ok((batch.report && !batch.failures.is_empty()).then_some(batch))
     }
 
     pub fn len(&self) -> usize {
@@ -266,7 +259,7 @@ mod tests {
         assert_eq!(reports[..3], [None, None, None]);
         let last = reports[3].clone().expect("the last effect reports the failure");
         assert_eq!(last.by_kind(), vec![("ban".to_string(), 3, vec![fail("!b:x")])]);
-        assert_eq!(last.batch.cause, cause);
+        assert_eq!(last.cause, cause);
         assert!(o.is_empty());
         assert!(o.batch(&pending[0].1.batch).unwrap().is_none());
     }

@@ -52,17 +52,12 @@ impl AuditLog {
     /// attempt would have (the number appears in the moderators' posts).
     /// A log written before the counter existed continues after its last entry.
     fn next_seq(&self) -> Result<u64, StoreError> {
-        const KEY: &[u8] = b"counter:audit";
-        let last = match unit::get(self.store, &self.db, KEY)? {
-            Some(v) => <[u8; 8]>::try_from(v.as_slice()).map(u64::from_be_bytes).unwrap_or(0),
-            None => match self.tree.last()? {
+        unit::next_counter(self.store, &self.db, b"counter:audit", || {
+            Ok(match self.tree.last()? {
                 Some((k, _)) => <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
                 None => 0,
-            },
-        };
-        let seq = last + 1;
-        unit::put(self.store, &self.db, KEY, Some(seq.to_be_bytes().to_vec()))?;
-        Ok(seq)
+            })
+        })
     }
 
     /// Appends an entry unless one was already appended for `cause`; returns

@@ -142,11 +142,7 @@ impl Store {
 
     /// The next number of a named counter (1, 2, 3, ...), e.g. case numbers.
     pub fn next_number(&self, counter: &str) -> Result<u64, StoreError> {
-        let key = format!("counter:{counter}");
-        let old = unit::get(self.id, &self.db, key.as_bytes())?;
-        let n = old.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes).unwrap_or(0) + 1;
-        unit::put(self.id, &self.db, key.as_bytes(), Some(n.to_be_bytes().to_vec()))?;
-        Ok(n)
+        unit::next_counter(self.id, &self.db, format!("counter:{counter}").as_bytes(), || Ok(0))
     }
 
     pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {

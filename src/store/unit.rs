@@ -44,9 +44,11 @@ impl Changes {
         self.len() == 0
     }
 
-    /// The keys changed, per tree (`tree/key`), with whether each is removed;
+    /// The keys changed, per tree (`tree/key`), with whether each is removed
+    /// (for the replay tests);
     /// the audit log's sequence numbers are counted, not named (they are
     /// never reused, so a retried unit takes new ones).
+    #[cfg(test)]
     pub fn keys(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (tree, writes) in &self.trees {
@@ -166,6 +168,24 @@ pub(super) fn scan(store: u64, tree: &sled::Tree, prefix: &[u8]) -> Result<Pairs
 /// Whether a tree has staged writes in the open unit (so counts must merge).
 pub(super) fn touched(store: u64, tree: &sled::Tree) -> bool {
     OPEN.with(|open| open.borrow().as_ref().filter(|c| c.store == store).and_then(|c| c.staged(tree)).is_some())
+}
+
+/// Increments the counter at `key` (big-endian u64) and returns its new
+/// value, staged in the open unit like any write; a counter not yet written
+/// starts after `initial()`.
+pub(super) fn next_counter(
+    store: u64,
+    tree: &sled::Tree,
+    key: &[u8],
+    initial: impl FnOnce() -> Result<u64, StoreError>,
+) -> Result<u64, StoreError> {
+    let last = match get(store, tree, key)? {
+        Some(v) => <[u8; 8]>::try_from(v.as_slice()).map(u64::from_be_bytes).unwrap_or(0),
+        None => initial()?,
+    };
+    let next = last + 1;
+    put(store, tree, key, Some(next.to_be_bytes().to_vec()))?;
+    Ok(next)
 }
 
 /// Applies the changes in one sled transaction across every tree they touch.
