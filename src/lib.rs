@@ -28,6 +28,7 @@ pub mod pipeline;
 pub mod referral;
 pub mod registration;
 pub mod roles;
+pub mod service;
 pub mod space;
 pub mod store;
 pub mod tickets;

@@ -1,13 +1,12 @@
 //! The one place where a command's role and room are checked before it runs.
 
-use super::grammar::{self, Command, ParseError, Parsed};
-use super::{Failure, Handled, Invocation, help, ping, spec};
-use crate::config::purpose::Purpose;
+use super::grammar::{self, ParseError, Parsed};
+use super::{At, Command, CommandSpec, Context, Services, messages, spec};
 use crate::effects::Effect;
-use crate::i18n::{self, Reply};
-use crate::moderation::{self, case::CaseState, sanction::Kind};
-use crate::referral;
+use crate::moderation;
 use crate::roles::Role;
+use crate::service::{Failure, Handled, Request};
+use matrix_sdk::ruma::UserId;
 
 /// How handling a message went, for metrics and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,149 +40,112 @@ pub struct Dispatched {
 }
 
 /// Handles a message body; `None` when it is not a command.
-pub fn dispatch(inv: &Invocation<'_>, body: &str) -> Option<Dispatched> {
-    Some(dispatch_parsed(inv, grammar::parse(body, inv.prefix)?))
+pub fn dispatch(cx: &Context<'_>, body: &str) -> Option<Dispatched> {
+    Some(dispatch_parsed(cx, grammar::parse(body, cx.req.prefix)?))
 }
 
 /// Handles a command that came typed, not as text (a 👍 on a referral card
 /// is a vouch): the same role and room checks, the same answer.
-pub fn dispatch_typed(inv: &Invocation<'_>, command: Command) -> Dispatched {
-    dispatch_parsed(inv, Ok(Parsed { command, text: None }))
+pub fn dispatch_typed(cx: &Context<'_>, command: Command) -> Dispatched {
+    dispatch_parsed(cx, Ok(Parsed { command, text: None }))
 }
 
-fn dispatch_parsed(inv: &Invocation<'_>, parsed: Result<Parsed, ParseError>) -> Dispatched {
+fn dispatch_parsed(cx: &Context<'_>, parsed: Result<Parsed, ParseError>) -> Dispatched {
+    let req = &cx.req;
+    let (locale, prefix) = (req.locale, req.prefix);
+    let usage = |name: &str| spec(name).map(|s| s.usage(locale, prefix)).unwrap_or_default();
     let (command, outcome, handled) = match parsed {
-        Err(ParseError::Quotes) => (None, Outcome::Invalid, Handled::reply(i18n::unbalanced_quotes(inv.locale))),
+        Err(ParseError::Quotes) => (None, Outcome::Invalid, Handled::reply(messages::unbalanced_quotes(locale))),
         Err(ParseError::Unknown { name }) => {
-            (None, Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, &name)))
+            (None, Outcome::Invalid, Handled::reply(messages::unknown_command(locale, prefix, &name)))
         }
         Err(ParseError::Usage { name, detail }) => {
-            let s = spec(&name);
-            let usage = s.map(|s| s.usage(inv.locale, inv.prefix)).unwrap_or_default();
-            let detail = detail.unwrap_or_else(|| inv.locale.pick("引数", "arguments").to_string());
-            (s.map(|s| s.name), Outcome::Invalid, Handled::reply(i18n::bad_usage(inv.locale, &usage, &detail)))
+            let detail = detail.unwrap_or_else(|| locale.pick("引数", "arguments").to_string());
+            let reply = messages::bad_usage(locale, &usage(&name), &detail);
+            (spec(&name).map(|s| s.name), Outcome::Invalid, Handled::reply(reply))
+        }
+        Err(ParseError::BadArg { name, error }) => {
+            let mut reply = error.reply(locale);
+            let hint = messages::usage_line(locale, &usage(&name));
+            reply.plain = format!("{}\n{}", reply.plain, hint.plain);
+            reply.html = format!("{}{}", reply.html, hint.html);
+            (spec(&name).map(|s| s.name), Outcome::Invalid, Handled::reply(reply))
         }
         Err(ParseError::MissingText { name }) => {
-            let s = spec(&name);
-            let usage = s.map(|s| s.usage(inv.locale, inv.prefix)).unwrap_or_default();
-            (
-                s.map(|s| s.name),
-                Outcome::Invalid,
-                Handled::reply(crate::moderation::messages::missing_text(inv.locale, &usage)),
-            )
+            let reply = messages::missing_text(locale, &usage(&name));
+            (spec(&name).map(|s| s.name), Outcome::Invalid, Handled::reply(reply))
         }
         Ok(p) => {
-            let (outcome, handled) = checked(inv, &p);
-            (spec(p.command.name()).map(|s| s.name), outcome, handled)
+            let (outcome, handled) = checked(cx, &p);
+            (Some(p.command.name()), outcome, handled)
         }
     };
-    // The answer comes last: when a moderator reads "done", it is done.
-    let mut effects = handled.effects;
-    if let Some(reply) = handled.reply {
-        effects.push(Effect::Reply {
-            room_id: inv.room_id.to_string(),
-            in_reply_to: inv.event_id.to_string(),
-            mention: Some(inv.sender.to_string()),
-            reply,
-            provenance: inv.provenance(),
-            txn_id: inv.txn("reply"),
-        });
-    }
+    let effects = answered(req, handled);
     Dispatched { command, outcome, effects }
 }
 
-fn checked(inv: &Invocation<'_>, p: &Parsed) -> (Outcome, Handled) {
-    let cmd = &p.command;
-    let ticket_assign = matches!(cmd, Command::Assign { .. })
-        && matches!(inv.purpose, Some(Purpose::VulnConsult | Purpose::IncidentConsult));
-    let Some(s) = (if ticket_assign { Some(&super::TICKET_ASSIGN) } else { spec(cmd.name()) }) else {
-        return (Outcome::Invalid, Handled::reply(i18n::unknown_command(inv.locale, inv.prefix, cmd.name())));
-    };
-    // The role first: someone who may not use a command anyway need not
-    // learn where it works, and their attempt is what goes on the record.
-    if inv.role < s.role {
-        let role = i18n::role_name(inv.locale, s.role);
-        let mut handled = Handled::reply(i18n::not_permitted(inv.locale, inv.prefix, s.name, role));
-        // Attempts at moderator commands are on the record.
-        if s.role >= Role::Moderator {
-            match moderation::refused(inv, s.name) {
-                Ok(post) => handled.effects.extend(post),
-                Err(e) => tracing::error!(error = %e, "cannot record a refused command"),
-            }
-        }
-        return (Outcome::Refused, handled);
+/// A handler's effects, then its reply to the sender. The answer comes last:
+/// when a moderator reads "done", it is done.
+pub fn answered(req: &Request<'_>, handled: Handled) -> Vec<Effect> {
+    let mut effects = handled.effects;
+    if let Some(reply) = handled.reply {
+        effects.push(Effect::Reply {
+            room_id: req.room_id.to_string(),
+            in_reply_to: req.event_id.to_string(),
+            mention: Some(req.sender.to_string()),
+            reply,
+            provenance: req.provenance(),
+            txn_id: req.txn("reply"),
+        });
     }
-    if !s.scope.allows(inv.purpose) {
-        let rooms: Vec<String> =
-            inv.layout.rooms().filter(|r| s.scope.allows(Some(r.purpose))).map(|r| r.name.clone()).collect();
-        return (Outcome::Refused, Handled::reply(i18n::wrong_room(inv.locale, inv.prefix, s.name, &rooms)));
+    effects
+}
+
+fn checked(cx: &Context<'_>, p: &Parsed) -> (Outcome, Handled) {
+    let s = p.command.spec_in(cx.req.purpose);
+    if let Err(refused) = admit(&cx.req, cx.services, s) {
+        return (Outcome::Refused, refused);
     }
-    match run(inv, cmd, p.text.as_deref().unwrap_or_default()) {
+    match p.command.run(cx, p.text.as_deref()) {
         Ok(h) => (Outcome::Ran, h),
         Err(Failure::Refused(reply)) => (Outcome::Refused, Handled::reply(reply)),
         Err(Failure::Store(e)) => {
             tracing::error!(error = %e, command = s.name, "state error while handling a command");
-            (Outcome::Failed, Handled::reply(crate::moderation::messages::internal_error(inv.locale)))
+            (Outcome::Failed, Handled::reply(messages::internal_error(cx.req.locale)))
         }
     }
 }
 
-fn run(inv: &Invocation<'_>, cmd: &Command, text: &str) -> Result<Handled, Failure> {
-    let reply = |r: Reply| Ok(Handled::reply(r));
-    let optional = Some(text).filter(|t| !t.is_empty());
-    match cmd {
-        Command::Help { command } => reply(help::run(inv, command.as_deref())),
-        Command::Ping => reply(ping::run(inv)),
-        Command::Report { target } => moderation::report(inv, target.as_deref(), text),
-        Command::Cases { filter } => moderation::cases(inv, *filter),
-        Command::Case { number } => moderation::case(inv, *number),
-        Command::Assign { number, moderator }
-            if matches!(inv.purpose, Some(Purpose::VulnConsult | Purpose::IncidentConsult)) =>
-        {
-            crate::tickets::assign(inv, *number, moderator.as_deref())
+/// The role and room check every command passes before it runs, also for
+/// what reaches a command without being typed as one (a log pasted in the
+/// log-share room is a `!log`). The refusal is the answer to send.
+pub fn admit(req: &Request<'_>, services: &Services<'_>, s: &CommandSpec) -> Result<(), Handled> {
+    // The role first: someone who may not use a command anyway need not
+    // learn where it works, and their attempt is what goes on the record.
+    if req.role < s.role {
+        let role = messages::role_name(req.locale, s.role);
+        let mut handled = Handled::reply(messages::not_permitted(req.locale, req.prefix, s.name, role));
+        // Attempts at moderator commands are on the record.
+        if s.role >= Role::Moderator {
+            match moderation::refused(req, &services.moderation, s.name) {
+                Ok(post) => handled.effects.extend(post),
+                Err(e) => tracing::error!(error = %e, "cannot record a refused command"),
+            }
         }
-        Command::Assign { number, moderator } => moderation::assign(inv, *number, moderator.as_deref()),
-        Command::Resolve { number } => moderation::close(inv, *number, CaseState::Resolved, text),
-        Command::Dismiss { number } => moderation::close(inv, *number, CaseState::Dismissed, text),
-        Command::Warn { user, case } => moderation::sanction(inv, Kind::Warn, user, None, *case, text),
-        Command::Mute { user, duration, case } => {
-            moderation::sanction(inv, Kind::Mute, user, duration.as_deref(), *case, text)
-        }
-        Command::Kick { user, case } => moderation::sanction(inv, Kind::Kick, user, None, *case, text),
-        Command::Ban { user, duration, case } => {
-            moderation::sanction(inv, Kind::Ban, user, duration.as_deref(), *case, text)
-        }
-        Command::Unmute { user } => moderation::lift(inv, Kind::Mute, user, optional),
-        Command::Unban { user } => moderation::lift(inv, Kind::Ban, user, optional),
-        Command::Redact { link } => moderation::redact(inv, link, optional),
-        Command::Announce => moderation::announce(inv, text),
-        Command::Audit { filter } => moderation::audit(inv, filter.as_deref()),
-        Command::Refer { candidate, url } => referral::refer(inv, candidate, url, text),
-        Command::Attest { number } => referral::attest(inv, *number),
-        Command::Vouch { number } => referral::vouch(inv, *number),
-        Command::Object { number } => referral::object(inv, *number, text),
-        Command::Approve { number } => referral::approve_cmd(inv, *number, optional),
-        Command::Reject { number } => referral::reject_cmd(inv, *number, text),
-        Command::Agree => referral::agree(inv),
-        Command::Whois { user } => referral::whois(inv, user),
-        Command::Referrals => referral::list(inv),
-        Command::Feed { action } => crate::feeds::commands::run(inv, action),
-        Command::Log { action, tlp } => crate::logs::commands::log(inv, action.as_ref(), tlp.as_deref()),
-        Command::Iocs { action } => crate::logs::commands::iocs(inv, action),
-        Command::Track => crate::tickets::track(inv, optional),
-        Command::Ticket { number, action } => match action.state() {
-            Some(state) => crate::tickets::ticket(inv, *number, state, optional),
-            None => crate::tickets::note(inv, *number, optional),
-        },
-        Command::Tickets { filter } => crate::tickets::list(inv, *filter),
-        Command::Confirm { number } => crate::tickets::confirm(inv, *number),
+        return Err(handled);
     }
+    if !s.scope.allows(req.purpose) {
+        let rooms: Vec<String> =
+            services.layout.rooms().filter(|r| s.scope.allows(Some(r.purpose))).map(|r| r.name.clone()).collect();
+        return Err(Handled::reply(messages::wrong_room(req.locale, req.prefix, s.name, &rooms)));
+    }
+    Ok(())
 }
 
 /// What the edge must look up before dispatching `body`.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Wanted {
-    /// The message a report points at: room (ID or alias) and event ID.
+    /// The message a command points at: room (ID or alias) and event ID.
     pub event: Option<(String, String)>,
     /// The user whose role a command needs to know.
     pub user: Option<String>,
@@ -191,32 +153,16 @@ pub struct Wanted {
     pub shared_log: Option<(String, String)>,
 }
 
+impl Wanted {
+    /// The role of `user` (from the Space's room state).
+    pub fn role_of(user: &UserId) -> Wanted {
+        Wanted { user: Some(user.to_string()), ..Wanted::default() }
+    }
+}
+
 pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -> Wanted {
-    use moderation::target::{self, Target};
-    let Some(Ok(p)) = grammar::parse(body, prefix) else {
-        return Wanted::default();
-    };
-    match &p.command {
-        Command::Report { target: t } => {
-            let event = match (t.as_deref().map(target::parse), reply_to) {
-                (Some(Some(Target::Message(l))), _) => Some((l.room, l.event_id)),
-                (None, Some(ev)) => Some((room_id.to_string(), ev.to_string())),
-                _ => None,
-            };
-            Wanted { event, ..Wanted::default() }
-        }
-        Command::Track => {
-            Wanted { event: reply_to.map(|ev| (room_id.to_string(), ev.to_string())), ..Wanted::default() }
-        }
-        Command::Log { .. } => {
-            Wanted { shared_log: reply_to.map(|ev| (room_id.to_string(), ev.to_string())), ..Wanted::default() }
-        }
-        Command::Warn { user, .. }
-        | Command::Mute { user, .. }
-        | Command::Kick { user, .. }
-        | Command::Ban { user, .. } => Wanted { user: target::user(user), ..Wanted::default() },
-        Command::Assign { moderator: Some(m), .. } => Wanted { user: target::user(m), ..Wanted::default() },
-        Command::Refer { candidate, .. } => Wanted { user: target::user(candidate), ..Wanted::default() },
+    match grammar::parse(body, prefix) {
+        Some(Ok(p)) => p.command.wanted(&At { room_id, reply_to }),
         _ => Wanted::default(),
     }
 }
@@ -225,7 +171,7 @@ pub fn wanted(body: &str, prefix: &str, room_id: &str, reply_to: Option<&str>) -
 mod tests {
     use super::*;
     use crate::commands::testkit::{Kit, LOUNGE, Msg};
-    use crate::i18n::Locale;
+    use crate::i18n::{Locale, Reply};
 
     fn run(body: &str, role: Role, locale: Locale, room: &str) -> Option<Dispatched> {
         let mut kit = Kit::new();
@@ -308,5 +254,20 @@ mod tests {
         );
         assert_eq!(wanted("!ban @u:x -- r", "!", "!r:x", None).user.as_deref(), Some("@u:x"));
         assert_eq!(wanted("!ping", "!", "!r:x", None), Wanted::default());
+    }
+
+    #[test]
+    fn a_pasted_log_is_admitted_as_a_log_command() {
+        let kit = Kit::new();
+        let services = kit.services();
+        let share = |role, room| {
+            let m = Msg::new("@eve:x", role, room, "$log", "```\nlog\n```");
+            admit(&kit.request(&m), &services, crate::commands::logs::share_spec())
+        };
+        assert!(share(Role::Member, crate::commands::testkit::LOG).is_ok());
+        let outsider = share(Role::Anyone, crate::commands::testkit::LOG).expect_err("not a member");
+        assert!(outsider.reply.is_some_and(|r| r.plain.contains("!log を使うにはメンバーの権限")));
+        let elsewhere = share(Role::Member, LOUNGE).expect_err("not the log-share room");
+        assert!(elsewhere.reply.is_some_and(|r| r.plain.contains("この部屋では使えません")));
     }
 }

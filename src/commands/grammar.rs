@@ -1,249 +1,16 @@
 //! From a message body to a typed command: quote-aware splitting, then clap.
 //!
-//! clap's `multicall` mode treats the first word as the command, exactly like
-//! a chat command. clap's own (English) error text is never shown to people:
-//! errors are mapped to a few kinds that `dispatch` renders in their language.
+//! The command word picks the spec, and the spec's [`TextRule`] says where
+//! the free text starts; the arguments before it go to clap (`multicall`:
+//! the first word is the command). clap's own (English) error text is never
+//! shown to people: errors are mapped to a few kinds that `dispatch` renders
+//! in their language, and a typed argument that does not parse keeps its
+//! own [`ArgError`].
 
+use super::args::ArgError;
+use super::{Command, TextRule, spec};
 use clap::Parser;
 use clap::error::{ContextKind, ErrorKind};
-
-/// Every chat command. One variant per command; each command family's module
-/// handles its variant. Free text (a reason, a note, an announcement) is not
-/// part of the clap grammar: it follows ` -- ` and is passed on verbatim, so
-/// quotes and apostrophes in prose never break parsing.
-#[derive(Debug, Clone, PartialEq, Eq, Parser)]
-#[command(multicall = true, disable_help_flag = true, disable_help_subcommand = true, disable_version_flag = true)]
-pub enum Command {
-    /// List the commands the sender may use in this room, or explain one.
-    Help { command: Option<String> },
-    /// Check that the bot is alive.
-    Ping,
-    /// Report a message (reply, or permalink) or a user to the moderators.
-    Report { target: Option<String> },
-    /// List moderation cases.
-    Cases { filter: Option<CaseFilter> },
-    /// Show one case.
-    Case { number: u64 },
-    /// Assign a case to a moderator (the sender by default).
-    Assign { number: u64, moderator: Option<String> },
-    /// Close a case with a note.
-    Resolve { number: u64 },
-    /// Close a case as unfounded, with a note.
-    Dismiss { number: u64 },
-    /// Warn a user privately.
-    Warn {
-        user: String,
-        #[arg(long)]
-        case: Option<u64>,
-    },
-    /// Take away a user's voice in every room, optionally for a time.
-    Mute {
-        user: String,
-        duration: Option<String>,
-        #[arg(long)]
-        case: Option<u64>,
-    },
-    /// Give a muted user their voice back.
-    Unmute { user: String },
-    /// Remove a user from every room.
-    Kick {
-        user: String,
-        #[arg(long)]
-        case: Option<u64>,
-    },
-    /// Ban a user from every room, optionally for a time.
-    Ban {
-        user: String,
-        duration: Option<String>,
-        #[arg(long)]
-        case: Option<u64>,
-    },
-    /// Lift a ban.
-    Unban { user: String },
-    /// Remove a message.
-    Redact { link: String },
-    /// Post to the announcements room.
-    Announce,
-    /// Read the audit log.
-    Audit { filter: Option<String> },
-    /// Propose a candidate: their Matrix ID and a Fediverse account or instance URL.
-    Refer { candidate: String, url: String },
-    /// The referrer confirms the four membership conditions.
-    Attest { number: u64 },
-    /// Support a referral.
-    Vouch { number: u64 },
-    /// Object to a referral (to the moderators only).
-    Object { number: u64 },
-    /// Accept a referral (moderators).
-    Approve { number: u64 },
-    /// Turn a referral down (moderators).
-    Reject { number: u64 },
-    /// Accept the community rules.
-    Agree,
-    /// Who referred a member, who vouched, which rules they accepted.
-    Whois { user: String },
-    /// Referrals in progress.
-    Referrals,
-    /// Log sharing: re-label a shared log (`--tlp`), or `sanitize` it.
-    Log {
-        #[command(subcommand)]
-        action: Option<LogAction>,
-        #[arg(long)]
-        tlp: Option<String>,
-    },
-    /// Indicators shared in the log-share room.
-    Iocs {
-        #[command(subcommand)]
-        action: IocsAction,
-    },
-    /// Open a ticket (a title, or as a reply to a message).
-    Track,
-    /// Move a ticket to another state, or add a note to it.
-    Ticket { number: u64, action: TicketAction },
-    /// List tickets.
-    Tickets { filter: Option<TicketFilter> },
-    /// Confirm a ticket (publishes it when enough members or a moderator confirm).
-    Confirm { number: u64 },
-    /// Manage the vulnerability and news feeds.
-    Feed {
-        #[command(subcommand)]
-        action: FeedAction,
-    },
-}
-
-/// What `!ticket <n>` does: a state to move to, or `note`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TicketAction {
-    Open,
-    Investigating,
-    Confirmed,
-    Dismissed,
-    Closed,
-    /// Adds the text after ` -- ` to the ticket, state unchanged.
-    Note,
-}
-
-impl TicketAction {
-    /// The state to move to; `None` for a note.
-    pub fn state(self) -> Option<crate::tickets::record::State> {
-        use crate::tickets::record::State;
-        match self {
-            TicketAction::Open => Some(State::Open),
-            TicketAction::Investigating => Some(State::Investigating),
-            TicketAction::Confirmed => Some(State::Confirmed),
-            TicketAction::Dismissed => Some(State::Dismissed),
-            TicketAction::Closed => Some(State::Closed),
-            TicketAction::Note => None,
-        }
-    }
-}
-
-/// `!log` subcommands.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
-pub enum LogAction {
-    /// A copy of the replied-to log without secrets and local identifiers.
-    Sanitize,
-}
-
-/// `!iocs` subcommands.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
-pub enum IocsAction {
-    /// Indicators whose TLP allows it, as a file.
-    Export {
-        #[arg(long)]
-        tlp: Option<String>,
-        #[arg(long)]
-        format: Option<String>,
-    },
-}
-
-/// `!feed` subcommands.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
-pub enum FeedAction {
-    /// Poll a new feed.
-    Add {
-        url: String,
-        #[arg(long)]
-        room: Option<String>,
-        #[arg(long)]
-        every: Option<String>,
-        #[arg(long)]
-        backfill: Option<usize>,
-    },
-    /// Every feed with its state.
-    List,
-    /// Stop polling a feed added with `!feed add`.
-    Remove {
-        id: String,
-    },
-    Pause {
-        id: String,
-    },
-    Resume {
-        id: String,
-    },
-    /// Fetch once and show what would be posted.
-    Test {
-        url: String,
-        #[arg(long)]
-        room: Option<String>,
-    },
-}
-
-/// Which tickets `!tickets` lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TicketFilter {
-    Open,
-    All,
-    Mine,
-}
-
-/// Which cases `!cases` lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CaseFilter {
-    Open,
-    All,
-}
-
-impl Command {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Help { .. } => "help",
-            Command::Ping => "ping",
-            Command::Report { .. } => "report",
-            Command::Cases { .. } => "cases",
-            Command::Case { .. } => "case",
-            Command::Assign { .. } => "assign",
-            Command::Resolve { .. } => "resolve",
-            Command::Dismiss { .. } => "dismiss",
-            Command::Warn { .. } => "warn",
-            Command::Mute { .. } => "mute",
-            Command::Unmute { .. } => "unmute",
-            Command::Kick { .. } => "kick",
-            Command::Ban { .. } => "ban",
-            Command::Unban { .. } => "unban",
-            Command::Redact { .. } => "redact",
-            Command::Announce => "announce",
-            Command::Audit { .. } => "audit",
-            Command::Refer { .. } => "refer",
-            Command::Attest { .. } => "attest",
-            Command::Vouch { .. } => "vouch",
-            Command::Object { .. } => "object",
-            Command::Approve { .. } => "approve",
-            Command::Reject { .. } => "reject",
-            Command::Agree => "agree",
-            Command::Whois { .. } => "whois",
-            Command::Referrals => "referrals",
-            Command::Feed { .. } => "feed",
-            Command::Log { .. } => "log",
-            Command::Track => "track",
-            Command::Ticket { .. } => "ticket",
-            Command::Tickets { .. } => "tickets",
-            Command::Confirm { .. } => "confirm",
-            Command::Iocs { .. } => "iocs",
-        }
-    }
-}
 
 /// A parsed command and its free text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,32 +19,6 @@ pub struct Parsed {
     /// What followed ` -- ` (or, for `announce`, the command word), trimmed;
     /// `None` when absent or empty.
     pub text: Option<String>,
-}
-
-/// Whether a command needs free text, and how it is introduced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TextRule {
-    None,
-    /// Optional text after ` -- `.
-    Optional,
-    /// Required text after ` -- `.
-    Required,
-    /// Everything after the command word is the text (required).
-    Rest,
-    /// Everything after the command word is the text, if any.
-    OptionalRest,
-}
-
-fn text_rule(name: &str) -> TextRule {
-    match name {
-        "report" | "resolve" | "dismiss" | "warn" | "mute" | "kick" | "ban" | "refer" | "object" | "reject" => {
-            TextRule::Required
-        }
-        "unmute" | "unban" | "redact" | "approve" | "ticket" => TextRule::Optional,
-        "track" => TextRule::OptionalRest,
-        "announce" => TextRule::Rest,
-        _ => TextRule::None,
-    }
 }
 
 /// Why a message that looked like a command could not be parsed.
@@ -292,6 +33,8 @@ pub enum ParseError {
     Usage { name: String, detail: Option<String> },
     /// A command that needs a reason or text got none.
     MissingText { name: String },
+    /// A typed argument (a user ID, a duration, a label…) did not parse.
+    BadArg { name: String, error: ArgError },
 }
 
 /// Parses `body` if it starts with `prefix`; `None` for ordinary messages.
@@ -303,7 +46,7 @@ pub fn parse(body: &str, prefix: &str) -> Option<Result<Parsed, ParseError>> {
     }
     let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let name = rest[..word_end].to_lowercase();
-    let rule = text_rule(&name);
+    let rule = spec(&name).map_or(TextRule::None, |s| s.text);
     let (args, text) = match rule {
         TextRule::Rest | TextRule::OptionalRest => (&rest[..word_end], Some(&rest[word_end..])),
         TextRule::None => (rest.lines().next().unwrap_or_default(), None),
@@ -320,10 +63,12 @@ pub fn parse(body: &str, prefix: &str) -> Option<Result<Parsed, ParseError>> {
     let command = match Command::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
-            return Some(Err(match e.kind() {
-                ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument if !is_known(&name) => {
+            let typed = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<ArgError>()).cloned();
+            return Some(Err(match (e.kind(), typed) {
+                (ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument, _) if spec(&name).is_none() => {
                     ParseError::Unknown { name }
                 }
+                (ErrorKind::ValueValidation, Some(error)) => ParseError::BadArg { name, error },
                 _ => ParseError::Usage { name, detail: e.get(ContextKind::InvalidArg).map(|v| v.to_string()) },
             }));
         }
@@ -351,16 +96,17 @@ fn split_text(rest: &str) -> (&str, Option<&str>) {
     (&rest[..first_line_end], None)
 }
 
-fn is_known(name: &str) -> bool {
-    super::SPECS.iter().any(|s| s.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::moderation::Moderation;
 
-    fn cmd(body: &str) -> Option<Command> {
-        parse(body, "!").map(|r| r.map(|p| p.command).unwrap_or_else(|e| panic!("{body:?}: {e:?}")))
+    fn name(body: &str) -> Option<&'static str> {
+        parse(body, "!").map(|r| r.map(|p| p.command.name()).unwrap_or_else(|e| panic!("{body:?}: {e:?}")))
+    }
+
+    fn cmd(body: &str) -> Command {
+        parse(body, "!").and_then(|r| r.ok()).map(|p| p.command).unwrap_or_else(|| panic!("{body:?} parses"))
     }
 
     fn text(body: &str) -> Option<String> {
@@ -375,34 +121,30 @@ mod tests {
     }
 
     #[test]
-    fn commands_parse() {
-        assert_eq!(cmd("!ping"), Some(Command::Ping));
-        assert_eq!(cmd("  !PING  "), Some(Command::Ping));
-        assert_eq!(cmd("!help ping"), Some(Command::Help { command: Some("ping".into()) }));
-        assert_eq!(cmd("!help \"ping\""), Some(Command::Help { command: Some("ping".into()) }));
-        assert_eq!(parse(".ping", ".").map(|r| r.map(|p| p.command)), Some(Ok(Command::Ping)));
-        assert_eq!(cmd("!ping\nsecond line"), Some(Command::Ping));
-        assert_eq!(cmd("!cases open"), Some(Command::Cases { filter: Some(CaseFilter::Open) }));
-        assert_eq!(
-            cmd("!mute @u:x 2h -- spam"),
-            Some(Command::Mute { user: "@u:x".into(), duration: Some("2h".into()), case: None })
-        );
+    fn commands_parse_into_typed_arguments() {
+        assert_eq!(name("!ping"), Some("ping"));
+        assert_eq!(name("  !PING  "), Some("ping"));
+        assert_eq!(name("!help \"ping\""), Some("help"));
+        assert_eq!(parse(".ping", ".").map(|r| r.map(|p| p.command.name())), Some(Ok("ping")));
+        assert_eq!(name("!ping\nsecond line"), Some("ping"));
+        assert_eq!(name("!cases open"), Some("cases"));
+        let Command::Moderation(Moderation::Mute(m)) = cmd("!mute @u:x 2h -- spam") else { panic!("a mute") };
+        assert_eq!((m.user.as_str(), m.duration.map(|d| d.0), m.case), ("@u:x", Some(7_200_000), None));
+        let Command::Moderation(Moderation::Ban(b)) = cmd("!ban @u:x 7d --case 3 -- r") else { panic!("a ban") };
+        assert_eq!((b.duration.map(|d| d.0), b.case), (Some(7 * 86_400_000), Some(3)));
     }
 
     #[test]
     fn free_text_is_verbatim_after_the_separator() {
         assert_eq!(text("!ban @u:x -- it's \"spam\" -- really"), Some("it's \"spam\" -- really".into()));
         assert_eq!(text("!report --\n二行目\n三行目"), Some("二行目\n三行目".into()));
-        assert_eq!(cmd("!report -- 理由"), Some(Command::Report { target: None }));
+        assert_eq!(name("!report -- 理由"), Some("report"));
         assert_eq!(text("!announce 明日 メンテナンス\n詳細は後ほど"), Some("明日 メンテナンス\n詳細は後ほど".into()));
-        assert_eq!(cmd("!announce it's done"), Some(Command::Announce));
+        assert_eq!(name("!announce it's done"), Some("announce"));
         assert_eq!(text("!unban @u:x"), None);
-        assert_eq!(
-            cmd("!ban @u:x 7d --case 3 -- r"),
-            Some(Command::Ban { user: "@u:x".into(), duration: Some("7d".into()), case: Some(3) })
-        );
         // "--" inside a word is not the separator.
-        assert_eq!(cmd("!report https://x/a--b -- r"), Some(Command::Report { target: Some("https://x/a--b".into()) }));
+        let link = "!report https://matrix.to/#/!r:x/$a--b -- r";
+        assert_eq!(text(link), Some("r".into()));
     }
 
     #[test]
@@ -418,6 +160,22 @@ mod tests {
         assert_eq!(parse("!ban @u:x --  ", "!"), Some(Err(ParseError::MissingText { name: "ban".into() })));
         assert_eq!(parse("!announce", "!"), Some(Err(ParseError::MissingText { name: "announce".into() })));
         assert!(matches!(parse("!case seven", "!"), Some(Err(ParseError::Usage { .. }))));
+    }
+
+    #[test]
+    fn a_typed_argument_that_does_not_parse_says_which() {
+        assert_eq!(
+            parse("!ban alice -- spam", "!"),
+            Some(Err(ParseError::BadArg { name: "ban".into(), error: ArgError::User("alice".into()) }))
+        );
+        assert_eq!(
+            parse("!mute @u:x soon -- r", "!"),
+            Some(Err(ParseError::BadArg { name: "mute".into(), error: ArgError::Duration("soon".into()) }))
+        );
+        assert_eq!(
+            parse("!iocs export --tlp purple", "!"),
+            Some(Err(ParseError::BadArg { name: "iocs".into(), error: ArgError::Tlp("purple".into()) }))
+        );
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! crash in between), a command stages the same changes and effects;
 //! handled again after it, it does nothing.
 
+use super::Lookups;
 use super::dispatch::Outcome;
 use super::testkit::{Kit, LOUNGE, MODS, Msg, REFS, VCONSULT};
-use super::{Lookups, Referenced};
 use crate::roles::Role;
+use crate::service::Referenced;
 
 fn ran(kit: &Kit, m: &Msg<'_>) {
     let d = kit.assert_replay_safe(m);

@@ -1,15 +1,18 @@
 //! A community in memory for unit tests of command handlers: a temporary
 //! store, a layout, a room directory, and invocations built from them.
 
-use super::{Invocation, Lookups, dispatch::Dispatched};
+use super::{Context, Lookups, Services, dispatch::Dispatched};
 use crate::config::layout::{DEFAULT_LAYOUT, Layout};
 use crate::config::purpose::Purpose;
 use crate::i18n::Locale;
 use crate::roles::Role;
+use crate::service::Request;
 use crate::space::directory::Directory;
 use crate::store::{Sealer, Store};
 use std::path::Path;
 
+/// The bot's own user ID in the kit.
+pub const BOT: &str = "@bot:x";
 pub const MODS: &str = "!mods:x";
 pub const LOUNGE: &str = "!lounge:x";
 pub const LOG: &str = "!log:x";
@@ -89,32 +92,59 @@ impl Kit {
         }
     }
 
-    pub fn send(&self, m: &Msg<'_>) -> Option<Dispatched> {
-        let purpose = self.directory.purpose_of(m.room);
-        let inv = Invocation {
+    /// The services over this kit's community.
+    pub fn services(&self) -> Services<'_> {
+        Services {
+            layout: &self.layout,
+            moderation: crate::moderation::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                directory: &self.directory,
+                bot: BOT,
+            },
+            referral: crate::referral::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                directory: &self.directory,
+                bot: BOT,
+                settings: &self.referrals,
+                rules: &self.rules,
+            },
+            tickets: crate::tickets::Service {
+                store: &self.store,
+                directory: &self.directory,
+                settings: &self.tickets,
+            },
+            logs: crate::logs::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                keyed: &self.keyed,
+                settings: &self.logs,
+            },
+            feeds: crate::feeds::commands::Service { store: &self.store, directory: &self.directory },
+        }
+    }
+
+    /// The request `m` makes.
+    pub fn request<'a>(&self, m: &Msg<'a>) -> Request<'a> {
+        Request {
             sender: m.sender,
             role: m.role,
             room_id: m.room,
-            purpose,
+            purpose: self.directory.purpose_of(m.room),
             event_id: m.event,
             encrypted: m.room == LOG || m.room.starts_with("!dm"),
             reply_to: m.reply_to,
             now_ms: self.now_ms,
             locale: self.locale,
             prefix: "!",
-            layout: &self.layout,
-            bot: "@bot:x",
-            store: &self.store,
-            sealer: &self.sealer,
-            directory: &self.directory,
-            lookups: &m.lookups,
-            referrals: &self.referrals,
-            rules: &self.rules,
-            logs: &self.logs,
-            keyed: &self.keyed,
-            tickets: &self.tickets,
-        };
-        super::dispatch(&inv, m.body)
+        }
+    }
+
+    pub fn send(&self, m: &Msg<'_>) -> Option<Dispatched> {
+        let services = self.services();
+        let cx = Context { req: self.request(m), services: &services, lookups: &m.lookups };
+        super::dispatch(&cx, m.body)
     }
 }
 

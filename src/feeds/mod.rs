@@ -11,8 +11,6 @@
 pub mod admin_messages;
 pub mod advisory;
 pub mod commands;
-#[cfg(test)]
-mod commands_tests;
 pub mod cvss;
 pub mod ingest;
 pub mod jvn;

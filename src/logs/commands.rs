@@ -1,5 +1,6 @@
 //! `!log` and `!iocs` in the log-share room.
 
+use super::Service;
 use super::export::{ExportFormat, render};
 use super::extract;
 use super::messages;
@@ -7,85 +8,83 @@ use super::sanitize::sanitize;
 use super::share::{Ctx, Share, share};
 use super::sightings::Sightings;
 use super::tlp::Tlp;
-use crate::commands::grammar::{IocsAction, LogAction};
-use crate::commands::{Failure, Handled, Invocation};
 use crate::effects::Effect;
+use crate::service::{Failure, Handled, Request};
 
-fn ctx<'a>(inv: &Invocation<'a>) -> Ctx<'a> {
+fn ctx<'a>(req: &Request<'_>, svc: &Service<'a>) -> Ctx<'a> {
     Ctx {
-        store: inv.store,
-        sealer: inv.sealer,
-        keyed: inv.keyed,
-        settings: inv.logs,
-        locale: inv.locale,
-        now_ms: inv.now_ms,
+        store: svc.store,
+        sealer: svc.sealer,
+        keyed: svc.keyed,
+        settings: svc.settings,
+        locale: req.locale,
+        now_ms: req.now_ms,
     }
 }
 
-fn file(inv: &Invocation<'_>, slot: &str, name: String, mime: &str, data: Vec<u8>) -> Effect {
+fn file(req: &Request<'_>, slot: &str, name: String, mime: &str, data: Vec<u8>) -> Effect {
     Effect::File {
-        room_id: inv.room_id.to_string(),
-        root: inv.reply_to.unwrap_or(inv.event_id).to_string(),
+        room_id: req.room_id.to_string(),
+        root: req.reply_to.unwrap_or(req.event_id).to_string(),
         name,
         mime: mime.to_string(),
         data,
-        provenance: inv.provenance(),
-        txn_id: inv.txn(slot),
+        provenance: req.provenance(),
+        txn_id: req.txn(slot),
     }
 }
 
-/// `!log --tlp X` or `!log sanitize`, as a reply to a shared log.
-pub fn log(inv: &Invocation<'_>, action: Option<&LogAction>, tlp: Option<&str>) -> Result<Handled, Failure> {
-    let tlp = match tlp.map(|t| Tlp::parse(t).ok_or(t)) {
-        Some(Err(bad)) => return Ok(Handled::reply(messages::log_bad_tlp(inv.locale, bad))),
-        Some(Ok(t)) => Some(t),
-        None => None,
-    };
-    let (Some(root), Some(shared)) = (inv.reply_to, &inv.lookups.shared_log) else {
-        return Ok(Handled::reply(messages::log_sanitize_needs_reply(inv.locale, inv.prefix)));
+/// What `!log` does with the shared log it replies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    /// Analyse it (again), under this label if one is given.
+    Share(Option<Tlp>),
+    /// A copy without secrets and local identifiers.
+    Sanitize,
+}
+
+/// `!log --tlp X` or `!log sanitize`, as a reply to a shared log; `shared`
+/// is that log as the edge decrypted and unpacked it (or why it could not).
+pub fn log(
+    req: &Request<'_>,
+    svc: &Service<'_>,
+    action: LogAction,
+    shared: Option<&Result<Vec<u8>, String>>,
+) -> Result<Handled, Failure> {
+    let (Some(root), Some(shared)) = (req.reply_to, shared) else {
+        return Ok(Handled::reply(messages::log_sanitize_needs_reply(req.locale, req.prefix)));
     };
     let log = match shared {
         Ok(bytes) => bytes,
-        Err(why) => return Ok(Handled::reply(messages::log_unreadable(inv.locale, why))),
+        Err(why) => return Ok(Handled::reply(messages::log_unreadable(req.locale, why))),
     };
     match action {
-        Some(LogAction::Sanitize) => {
+        LogAction::Sanitize => {
             let text = String::from_utf8_lossy(log);
-            let (clean, changes) = sanitize(&text, &inv.logs.local, inv.keyed);
-            let f = file(inv, "log-sanitized", "sanitized.log".into(), "text/plain", clean.into_bytes());
+            let (clean, changes) = sanitize(&text, &svc.settings.local, svc.keyed);
+            let f = file(req, "log-sanitized", "sanitized.log".into(), "text/plain", clean.into_bytes());
             Ok(Handled {
-                reply: Some(messages::log_sanitized(inv.locale, changes.secrets, changes.pseudonyms)),
+                reply: Some(messages::log_sanitized(req.locale, changes.secrets, changes.pseudonyms)),
                 effects: vec![f],
             })
         }
-        None => {
+        LogAction::Share(tlp) => {
             let s =
-                Share { sender: inv.sender, room_id: inv.room_id, event_id: inv.event_id, thread_root: root, log, tlp };
-            Ok(Handled { reply: None, effects: share(&ctx(inv), &s).map_err(Failure::Store)? })
+                Share { sender: req.sender, room_id: req.room_id, event_id: req.event_id, thread_root: root, log, tlp };
+            Ok(Handled { reply: None, effects: share(&ctx(req, svc), &s).map_err(Failure::Store)? })
         }
     }
 }
 
-/// `!iocs export [--tlp X] [--format F]`.
-pub fn iocs(inv: &Invocation<'_>, action: &IocsAction) -> Result<Handled, Failure> {
-    let IocsAction::Export { tlp, format } = action;
-    let ceiling = match tlp.as_deref().map(|t| Tlp::parse(t).ok_or(t)) {
-        Some(Err(bad)) => return Ok(Handled::reply(messages::log_bad_tlp(inv.locale, bad))),
-        Some(Ok(t)) => t,
-        None => Tlp::Green,
-    };
-    let format = match format.as_deref().map(|f| ExportFormat::parse(f).ok_or(f)) {
-        Some(Err(bad)) => return Ok(Handled::reply(messages::iocs_bad_format(inv.locale, bad))),
-        Some(Ok(f)) => f,
-        None => ExportFormat::Nginx,
-    };
-    let items = Sightings::open(inv.store)
+/// `!iocs export [--tlp X] [--format F]`: what `ceiling` allows, as a file.
+pub fn export(req: &Request<'_>, svc: &Service<'_>, ceiling: Tlp, format: ExportFormat) -> Result<Handled, Failure> {
+    let items = Sightings::open(svc.store)
         .map_err(Failure::Store)?
-        .export(inv.sealer, ceiling, inv.now_ms)
+        .export(svc.sealer, ceiling, req.now_ms)
         .map_err(Failure::Store)?;
-    let body = render(&items, format, ceiling, inv.now_ms);
-    let f = file(inv, "iocs-export", format.file_name(ceiling), format.mime(), body.into_bytes());
-    Ok(Handled { reply: Some(messages::iocs_exported(inv.locale, items.len(), ceiling)), effects: vec![f] })
+    let body = render(&items, format, ceiling, req.now_ms);
+    let f = file(req, "iocs-export", format.file_name(ceiling), format.mime(), body.into_bytes());
+    Ok(Handled { reply: Some(messages::iocs_exported(req.locale, items.len(), ceiling)), effects: vec![f] })
 }
 
 /// A text message in the log-share room: a share if it holds a log.

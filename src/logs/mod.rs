@@ -30,8 +30,16 @@ pub mod tlp;
 pub mod commands;
 pub mod guard;
 pub mod share;
-#[cfg(test)]
-mod share_tests;
+
+/// What the log-sharing service works with: its trees, the sealer and the
+/// keyed pseudonymiser, and the `[logs]` settings.
+#[derive(Clone, Copy)]
+pub struct Service<'a> {
+    pub store: &'a crate::store::Store,
+    pub sealer: &'a crate::store::Sealer,
+    pub keyed: &'a crate::store::Keyed,
+    pub settings: &'a Settings,
+}
 
 /// `[logs]` in the config.
 #[derive(Debug, Clone, PartialEq)]

@@ -26,7 +26,7 @@ pub struct Incoming {
     pub attachment: Option<Attachment>,
     /// A command that came typed rather than as text (a 👍 on a referral
     /// card is a vouch); `body` is then empty.
-    pub typed: Option<commands::grammar::Command>,
+    pub typed: Option<commands::Command>,
 }
 
 /// An attached file, not yet downloaded.

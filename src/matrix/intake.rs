@@ -19,7 +19,7 @@ use super::as_api::AsApi;
 use super::executor::Executor;
 use super::incoming::Incoming;
 use crate::clock::Clock;
-use crate::commands::{self, Invocation};
+use crate::commands::{self, Services};
 use crate::config::Setup;
 use crate::config::purpose::Purpose;
 use crate::effects::Effect;
@@ -28,6 +28,7 @@ use crate::moderation::Recorder;
 use crate::pipeline::inbox::{Inbox, Queued};
 use crate::pipeline::outbox::{Cause, Outbox};
 use crate::roles;
+use crate::service::Request;
 use crate::space::directory::Directory;
 use crate::store::{Changes, StoreError};
 use crate::store::{Sealer, Store};
@@ -286,7 +287,7 @@ impl Worker {
             reply_to: None,
             received: std::time::Instant::now(),
             attachment: None,
-            typed: Some(commands::grammar::Command::Vouch { number: n }),
+            typed: Some(commands::referral::Referral::vouch(n)),
         })
         .await
     }
@@ -334,6 +335,40 @@ impl Worker {
         direct.then_some(None)
     }
 
+    /// The domain services over the worker's state, each with its settings.
+    pub(super) fn services<'a>(&'a self, bot: &'a str) -> Services<'a> {
+        let config = &self.setup.config;
+        Services {
+            layout: &self.setup.layout,
+            moderation: crate::moderation::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                directory: &self.directory,
+                bot,
+            },
+            referral: crate::referral::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                directory: &self.directory,
+                bot,
+                settings: &config.referrals,
+                rules: &self.setup.rules,
+            },
+            tickets: crate::tickets::Service {
+                store: &self.store,
+                directory: &self.directory,
+                settings: &config.tickets,
+            },
+            logs: crate::logs::Service {
+                store: &self.store,
+                sealer: &self.sealer,
+                keyed: &self.keyed,
+                settings: &config.logs,
+            },
+            feeds: crate::feeds::commands::Service { store: &self.store, directory: &self.directory },
+        }
+    }
+
     pub(super) async fn handle_command(
         &self,
         msg: &Incoming,
@@ -348,7 +383,7 @@ impl Worker {
         let facts_us = msg.received.elapsed().as_micros();
         let lookups = self.lookups(msg).await;
         let bot = config.bot_user_id();
-        let inv = Invocation {
+        let req = Request {
             sender: msg.sender.as_str(),
             role,
             room_id: msg.room_id.as_str(),
@@ -359,21 +394,12 @@ impl Worker {
             now_ms: self.clock.now_ms(),
             locale: config.locale,
             prefix: &config.command_prefix,
-            layout: &self.setup.layout,
-            bot: bot.as_str(),
-            store: &self.store,
-            sealer: &self.sealer,
-            directory: &self.directory,
-            lookups: &lookups,
-            referrals: &config.referrals,
-            rules: &self.setup.rules,
-            logs: &config.logs,
-            keyed: &self.keyed,
-            tickets: &config.tickets,
         };
+        let services = self.services(bot.as_str());
+        let cx = commands::Context { req, services: &services, lookups: &lookups };
         let (dispatched, changes) = self.store.unit(|| match &msg.typed {
-            Some(command) => Some(commands::dispatch_typed(&inv, command.clone())),
-            None => commands::dispatch(&inv, &msg.body),
+            Some(command) => Some(commands::dispatch_typed(&cx, command.clone())),
+            None => commands::dispatch(&cx, &msg.body),
         });
         let dispatched = dispatched?;
         // A handler that failed on the store keeps none of what it staged.

@@ -5,9 +5,10 @@
 use super::incoming::{Attachment, Incoming, strip_reply_fallback};
 use super::intake::Worker;
 use super::unreadable::key_from_backup;
-use crate::commands::{self, Lookups, Referenced};
+use crate::commands::{self, Lookups};
 use crate::logs;
 use crate::roles::{self, Role, SenderFacts};
+use crate::service::Referenced;
 use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason};
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::MessageType;

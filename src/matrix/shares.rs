@@ -4,6 +4,7 @@
 
 use super::incoming::{Attachment, Incoming};
 use super::intake::{Step, Worker};
+use crate::commands;
 use crate::logs;
 use crate::store::Changes;
 use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
@@ -24,8 +25,15 @@ impl Worker {
     /// block, `!log` with the log after it, or a file): analysed, answered in
     /// its thread. Returns whether it was a share.
     pub(super) async fn log_share(&self, msg: &Incoming) -> Option<Step> {
-        let ctx = self.log_ctx();
         let prefix = &self.setup.config.command_prefix;
+        let is_share = msg.attachment.is_some() || logs::extract::from_text(&msg.body, prefix).is_some();
+        if !is_share {
+            return None;
+        }
+        if let Err(refused) = self.admit_share(msg).await {
+            return Some(Step { effects: refused, ..Step::default() });
+        }
+        let ctx = self.log_ctx();
         let effects = match &msg.attachment {
             Some(att) => {
                 let label = match logs::extract::tlp_option(&msg.body) {
@@ -85,6 +93,28 @@ impl Worker {
                 Some(Step::default())
             }
         }
+    }
+
+    /// A share is a `!log`: the sender needs its role, as for the command.
+    async fn admit_share(&self, msg: &Incoming) -> Result<(), Vec<crate::effects::Effect>> {
+        let config = &self.setup.config;
+        let role = crate::roles::resolve(self.sender_facts(&msg.sender).await);
+        let req = crate::service::Request {
+            sender: msg.sender.as_str(),
+            role,
+            room_id: msg.room_id.as_str(),
+            purpose: Some(crate::config::purpose::Purpose::LogShare),
+            event_id: msg.event_id.as_str(),
+            encrypted: msg.encrypted,
+            reply_to: None,
+            now_ms: self.clock.now_ms(),
+            locale: config.locale,
+            prefix: &config.command_prefix,
+        };
+        let bot = config.bot_user_id();
+        let services = self.services(bot.as_str());
+        commands::dispatch::admit(&req, &services, commands::logs::share_spec())
+            .map_err(|refused| commands::dispatch::answered(&req, refused))
     }
 
     /// Downloads (and decrypts) an attachment within the size limit and

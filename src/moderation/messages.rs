@@ -422,19 +422,3 @@ pub fn bad_audit_filter(locale: Locale, text: &str) -> Reply {
         format!("\"{text}\" is neither @user:server nor a case number."),
     )
 }
-
-pub fn internal_error(locale: Locale) -> Reply {
-    Reply::localized(
-        locale,
-        "内部エラーのため実行できませんでした。何も変更されていません。管理者にログの確認を依頼してください。".into(),
-        "An internal error stopped the command; nothing was changed. Ask an admin to check the bot's log.".into(),
-    )
-}
-
-pub fn missing_text(locale: Locale, usage: &str) -> Reply {
-    Reply::localized(
-        locale,
-        format!("理由(または本文)が必要です。「--」の後に書いてください。\n使い方: {usage}"),
-        format!("This command needs a reason (or text) after \"--\".\nUsage: {usage}"),
-    )
-}

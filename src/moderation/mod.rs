@@ -22,11 +22,23 @@ pub mod sanction;
 mod sanction_cmd;
 pub mod scheduler;
 pub mod target;
-#[cfg(test)]
-mod tests;
 
 pub use cases_cmd::{assign, case, cases, close};
-pub use misc_cmd::{announce, audit};
+pub use misc_cmd::{AuditFilter, announce, audit};
 pub use record::{Record, Recorder, record, recorder, refused};
 pub use report::report;
-pub use sanction_cmd::{lift, redact, sanction};
+pub use sanction_cmd::{Order, lift, redact, sanction};
+
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store};
+
+/// What the moderation service works with: its trees in the store, the
+/// sealer for reasons from encrypted rooms, the Space's rooms and the bot's
+/// own ID (which no sanction may name).
+#[derive(Clone, Copy)]
+pub struct Service<'a> {
+    pub store: &'a Store,
+    pub sealer: &'a Sealer,
+    pub directory: &'a Directory,
+    pub bot: &'a str,
+}

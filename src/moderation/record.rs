@@ -1,11 +1,12 @@
 //! Putting an action on the record: the append-only audit log, and a post
 //! in the moderators room so the record is public among moderators.
 
+use super::Service;
 use super::messages;
-use crate::commands::Invocation;
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::i18n::Locale;
+use crate::service::Request;
 use crate::space::directory::Directory;
 use crate::store::{AuditEntry, Store, StoreError};
 
@@ -70,24 +71,26 @@ fn record_at(
 }
 
 /// Records an action caused by a command.
-pub fn record(inv: &Invocation<'_>, slot: &str, rec: Record<'_>) -> Result<Option<Effect>, StoreError> {
-    recorder(inv).record(inv.event_id, slot, rec, true)
+pub fn record(req: &Request<'_>, svc: &Service<'_>, slot: &str, rec: Record<'_>) -> Result<Option<Effect>, StoreError> {
+    recorder(req, svc.store, svc.directory).record(req.event_id, slot, rec, true)
 }
 
-pub fn recorder<'a>(inv: &Invocation<'a>) -> Recorder<'a> {
-    Recorder { store: inv.store, dir: inv.directory, locale: inv.locale, now_ms: inv.now_ms }
+/// The recorder for actions a request causes.
+pub fn recorder<'a>(req: &Request<'_>, store: &'a Store, dir: &'a Directory) -> Recorder<'a> {
+    Recorder { store, dir, locale: req.locale, now_ms: req.now_ms }
 }
 
 /// Records a refused attempt at a moderator command.
-pub fn refused(inv: &Invocation<'_>, command: &str) -> Result<Option<Effect>, StoreError> {
+pub fn refused(req: &Request<'_>, svc: &Service<'_>, command: &str) -> Result<Option<Effect>, StoreError> {
     record(
-        inv,
+        req,
+        svc,
         "refused",
         Record {
-            actor: inv.sender,
+            actor: req.sender,
             action: "command.refused",
-            target: Some(format!("{}{command}", inv.prefix)),
-            reason: Some(format!("role {:?}", inv.role).to_lowercase()),
+            target: Some(format!("{}{command}", req.prefix)),
+            reason: Some(format!("role {:?}", req.role).to_lowercase()),
             case: None,
         },
     )

@@ -3,16 +3,19 @@
 //! candidate, lapsed invitations, and the views `!whois` and `!referrals`.
 
 use super::Ctx;
+use super::Service;
 use super::evidence::Evidence;
 use super::messages;
 use super::record::{Admission, Agreement, Referral, Referrals, State};
 use super::rule::{self, Verdict};
-use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, MemberAction, Provenance, txn_id};
-use crate::moderation::{Record, Recorder, target};
+use crate::moderation::{Record, Recorder};
 use crate::roles::Role;
-use crate::store::StoreError;
+use crate::service::{Failure, Handled, Request, refuse};
+use crate::space::directory::Directory;
+use crate::store::{Store, StoreError};
+use matrix_sdk::ruma::UserId;
 
 /// Accepts the referral if the rule is met now.
 pub(super) fn accept_if_ready(ctx: &Ctx<'_>, refs: &Referrals, r: Referral) -> Result<Vec<Effect>, StoreError> {
@@ -78,40 +81,40 @@ fn approve(
     Ok(effects)
 }
 
-fn load_open(inv: &Invocation<'_>, refs: &Referrals, n: u64) -> Result<Referral, Failure> {
+fn load_open(req: &Request<'_>, refs: &Referrals, n: u64) -> Result<Referral, Failure> {
     let Some(r) = refs.get(n)? else {
-        return refuse(messages::no_such_referral(inv.locale, n));
+        return refuse(messages::no_such_referral(req.locale, n));
     };
     if r.state != State::Open {
-        return refuse(messages::referral_closed(inv.locale, n));
+        return refuse(messages::referral_closed(req.locale, n));
     }
     Ok(r)
 }
 
-pub fn approve_cmd(inv: &Invocation<'_>, n: u64, reason: Option<&str>) -> Result<Handled, Failure> {
-    let refs = Referrals::open(inv.store)?;
-    let r = load_open(inv, &refs, n)?;
-    let ctx = Ctx::from_inv(inv);
-    let effects = approve(&ctx, &refs, r, inv.sender, reason)?;
-    Ok(Handled { reply: Some(messages::decision_done(inv.locale, n, true)), effects })
+pub fn approve_cmd(req: &Request<'_>, svc: &Service<'_>, n: u64, reason: Option<&str>) -> Result<Handled, Failure> {
+    let refs = Referrals::open(svc.store)?;
+    let r = load_open(req, &refs, n)?;
+    let ctx = Ctx::new(req, svc);
+    let effects = approve(&ctx, &refs, r, req.sender, reason)?;
+    Ok(Handled { reply: Some(messages::decision_done(req.locale, n, true)), effects })
 }
 
-pub fn reject_cmd(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled, Failure> {
-    let refs = Referrals::open(inv.store)?;
-    let mut r = load_open(inv, &refs, n)?;
+pub fn reject_cmd(req: &Request<'_>, svc: &Service<'_>, n: u64, reason: &str) -> Result<Handled, Failure> {
+    let refs = Referrals::open(svc.store)?;
+    let mut r = load_open(req, &refs, n)?;
     r.state = State::Rejected;
-    r.decided_ms = Some(inv.now_ms);
-    r.decided_by = Some(inv.sender.to_string());
+    r.decided_ms = Some(req.now_ms);
+    r.decided_by = Some(req.sender.to_string());
     r.decision_reason = Some(reason.to_string());
     refs.put(&r)?;
-    let ctx = Ctx::from_inv(inv);
+    let ctx = Ctx::new(req, svc);
     let mut effects: Vec<Effect> =
-        ctx.card_note(n, "rejected", messages::rejected_note(inv.locale, inv.sender, reason)).into_iter().collect();
+        ctx.card_note(n, "rejected", messages::rejected_note(req.locale, req.sender, reason)).into_iter().collect();
     effects.extend(ctx.rec.record(
-        inv.event_id,
+        req.event_id,
         "reject",
         Record {
-            actor: inv.sender,
+            actor: req.sender,
             action: "referral.reject",
             target: Some(r.candidate.clone()),
             reason: Some(reason.into()),
@@ -119,7 +122,7 @@ pub fn reject_cmd(inv: &Invocation<'_>, n: u64, reason: &str) -> Result<Handled,
         },
         true,
     )?);
-    Ok(Handled { reply: Some(messages::decision_done(inv.locale, n, false)), effects })
+    Ok(Handled { reply: Some(messages::decision_done(req.locale, n, false)), effects })
 }
 
 /// What the scheduler does at `now`: accept referrals whose discussion time
@@ -202,25 +205,25 @@ pub fn due(
 
 /// `!agree`: an approved candidate accepts the rules and is admitted; a
 /// member accepts the current version of the rules.
-pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
-    let refs = Referrals::open(inv.store)?;
-    let ctx = Ctx::from_inv(inv);
+pub fn agree(req: &Request<'_>, svc: &Service<'_>) -> Result<Handled, Failure> {
+    let refs = Referrals::open(svc.store)?;
+    let ctx = Ctx::new(req, svc);
     let version = ctx.rules.version.clone();
-    let agreement = Agreement { user: inv.sender.to_string(), version: version.clone(), at_ms: inv.now_ms };
+    let agreement = Agreement { user: req.sender.to_string(), version: version.clone(), at_ms: req.now_ms };
     let pending = refs
         .all()?
         .into_iter()
-        .find(|r| r.candidate == inv.sender && matches!(r.state, State::Approved | State::Admitted));
+        .find(|r| r.candidate == req.sender && matches!(r.state, State::Approved | State::Admitted));
     match pending {
         // Admitted but not yet in the Space: the same `!agree` handled again
         // after a crash, or the invitations never arrived; invite again.
-        Some(mut r) if r.state == State::Approved || inv.role < Role::Member => {
+        Some(mut r) if r.state == State::Approved || req.role < Role::Member => {
             let admission = Admission {
-                user: inv.sender.to_string(),
+                user: req.sender.to_string(),
                 referral: r.number,
                 referrer: r.referrer.clone(),
                 vouchers: r.vouches.iter().map(|v| v.voter.clone()).collect(),
-                admitted_ms: inv.now_ms,
+                admitted_ms: req.now_ms,
             };
             if r.state == State::Approved {
                 r.state = State::Admitted;
@@ -230,34 +233,34 @@ pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
             // The Space, then its rooms (not the invite-only ones; category
             // sub-spaces are reached through the Space).
             effects
-                .push(Effect::Invite { room_id: inv.directory.space_id().to_string(), user: inv.sender.to_string() });
-            for room in inv.directory.all_rooms() {
-                if inv.directory.purpose_of(room).is_some_and(|p| !p.invite_only()) {
-                    effects.push(Effect::Invite { room_id: room.to_string(), user: inv.sender.to_string() });
+                .push(Effect::Invite { room_id: svc.directory.space_id().to_string(), user: req.sender.to_string() });
+            for room in svc.directory.all_rooms() {
+                if svc.directory.purpose_of(room).is_some_and(|p| !p.invite_only()) {
+                    effects.push(Effect::Invite { room_id: room.to_string(), user: req.sender.to_string() });
                 }
             }
-            effects.extend(ctx.card_note(r.number, "admitted", messages::admitted_note(inv.locale, inv.sender)));
+            effects.extend(ctx.card_note(r.number, "admitted", messages::admitted_note(req.locale, req.sender)));
             effects.extend(ctx.rec.record(
-                inv.event_id,
+                req.event_id,
                 "admit",
                 Record {
-                    actor: inv.sender,
+                    actor: req.sender,
                     action: "referral.admit",
-                    target: Some(format!("{} rules {version}", inv.sender)),
+                    target: Some(format!("{} rules {version}", req.sender)),
                     reason: None,
                     case: None,
                 },
                 true,
             )?);
-            Ok(Handled { reply: Some(messages::welcome_admitted(inv.locale, &version)), effects })
+            Ok(Handled { reply: Some(messages::welcome_admitted(req.locale, &version)), effects })
         }
-        _ if inv.role >= Role::Member => {
+        _ if req.role >= Role::Member => {
             refs.record_agreement(&agreement)?;
             ctx.rec.record(
-                inv.event_id,
+                req.event_id,
                 "agree",
                 Record {
-                    actor: inv.sender,
+                    actor: req.sender,
                     action: "rules.agree",
                     target: Some(version.clone()),
                     reason: None,
@@ -265,44 +268,42 @@ pub fn agree(inv: &Invocation<'_>) -> Result<Handled, Failure> {
                 },
                 false,
             )?;
-            Ok(Handled::reply(messages::agreed(inv.locale, &version)))
+            Ok(Handled::reply(messages::agreed(req.locale, &version)))
         }
-        _ => refuse(messages::not_invited(inv.locale)),
+        _ => refuse(messages::not_invited(req.locale)),
     }
 }
 
-pub fn whois(inv: &Invocation<'_>, user_arg: &str) -> Result<Handled, Failure> {
-    let Some(user) = target::user(user_arg) else {
-        return refuse(crate::moderation::messages::bad_user(inv.locale, user_arg));
-    };
-    let refs = Referrals::open(inv.store)?;
-    let admission = refs.admission(&user)?;
-    let agreement = refs.agreement(&user)?;
-    let referred: Vec<Referral> = refs.by_referrer(&user)?;
-    let current = refs.in_progress_for(&user)?;
+pub fn whois(req: &Request<'_>, svc: &Service<'_>, user: &UserId) -> Result<Handled, Failure> {
+    let user = user.as_str();
+    let refs = Referrals::open(svc.store)?;
+    let admission = refs.admission(user)?;
+    let agreement = refs.agreement(user)?;
+    let referred: Vec<Referral> = refs.by_referrer(user)?;
+    let current = refs.in_progress_for(user)?;
     Ok(Handled::reply(messages::whois(
-        inv.locale,
-        &user,
+        req.locale,
+        user,
         admission.as_ref(),
         agreement.as_ref(),
-        &inv.rules.version,
+        &svc.rules.version,
         &referred,
         current.as_ref(),
     )))
 }
 
-pub fn list(inv: &Invocation<'_>) -> Result<Handled, Failure> {
-    let refs = Referrals::open(inv.store)?;
+pub fn list(req: &Request<'_>, svc: &Service<'_>) -> Result<Handled, Failure> {
+    let refs = Referrals::open(svc.store)?;
     let open: Vec<(Referral, Verdict)> = refs
         .all()?
         .into_iter()
         .filter(Referral::in_progress)
         .map(|r| {
-            let v = rule::decide(&r, &inv.referrals.rule, inv.now_ms);
+            let v = rule::decide(&r, &svc.settings.rule, req.now_ms);
             (r, v)
         })
         .collect();
-    Ok(Handled::reply(messages::referral_list(inv.locale, &open)))
+    Ok(Handled::reply(messages::referral_list(req.locale, &open)))
 }
 
 /// The evidence lookup's result, noted on the card and kept on the referral.
@@ -330,8 +331,13 @@ pub fn evidence_found(rec: &Recorder<'_>, n: u64, found: Result<Evidence, String
 
 /// When a member is removed: whom they referred, for the moderators to
 /// review (no automatic action).
-pub fn referred_by_notice(inv: &Invocation<'_>, user: &str) -> Result<Option<Effect>, StoreError> {
-    let admitted: Vec<String> = Referrals::open(inv.store)?
+pub fn referred_by_notice(
+    req: &Request<'_>,
+    store: &Store,
+    directory: &Directory,
+    user: &str,
+) -> Result<Option<Effect>, StoreError> {
+    let admitted: Vec<String> = Referrals::open(store)?
         .by_referrer(user)?
         .into_iter()
         .filter(|r| r.state == State::Admitted)
@@ -340,15 +346,15 @@ pub fn referred_by_notice(inv: &Invocation<'_>, user: &str) -> Result<Option<Eff
     if admitted.is_empty() {
         return Ok(None);
     }
-    let Some(mods) = inv.directory.room_for(Purpose::Moderators) else {
+    let Some(mods) = directory.room_for(Purpose::Moderators) else {
         return Ok(None);
     };
     Ok(Some(Effect::Notice {
         room_id: mods.to_string(),
         mentions: Vec::new(),
-        reply: messages::review_referred(inv.locale, user, &admitted),
+        reply: messages::review_referred(req.locale, user, &admitted),
         provenance: Provenance::clear(mods),
-        txn_id: inv.txn("referred-review"),
+        txn_id: req.txn("referred-review"),
         thread: None,
         remember: None,
     }))

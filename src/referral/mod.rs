@@ -20,12 +20,27 @@ pub mod rules_doc;
 mod votes;
 
 pub use flow::{agree, approve_cmd, due, evidence_found, list, referred_by_notice, reject_cmd, rules_changed, whois};
-pub use refer::{attest, refer};
+pub use refer::{Proposal, attest, refer};
 pub use votes::{object, vouch};
 
-use crate::commands::Invocation;
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::moderation::Recorder;
+use crate::service::Request;
+use crate::space::directory::Directory;
+use crate::store::{Sealer, Store};
+
+/// What the referral service works with: its trees, the sealer for
+/// objections from encrypted rooms, the Space's rooms, the bot's own ID, the
+/// `[referrals]` settings (the rule) and the rules text members accept.
+#[derive(Clone, Copy)]
+pub struct Service<'a> {
+    pub store: &'a Store,
+    pub sealer: &'a Sealer,
+    pub directory: &'a Directory,
+    pub bot: &'a str,
+    pub settings: &'a crate::config::ReferralConfig,
+    pub rules: &'a rules_doc::Rules,
+}
 
 /// What the referral services need besides the store: the rule, the rules
 /// text, and where to record and post.
@@ -40,14 +55,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn from_inv(inv: &Invocation<'a>) -> Ctx<'a> {
+    /// The context of a command: recorded and caused by its event.
+    pub fn new(req: &Request<'a>, svc: &Service<'a>) -> Ctx<'a> {
         Ctx {
-            rec: crate::moderation::recorder(inv),
-            rule: &inv.referrals.rule,
-            rules: inv.rules,
-            prefix: inv.prefix,
-            bot: inv.bot,
-            cause: inv.event_id.to_string(),
+            rec: crate::moderation::recorder(req, svc.store, svc.directory),
+            rule: &svc.settings.rule,
+            rules: svc.rules,
+            prefix: req.prefix,
+            bot: svc.bot,
+            cause: req.event_id.to_string(),
         }
     }
 
@@ -75,6 +91,3 @@ pub fn card_key(n: u64) -> String {
 pub fn card_number(key: &str) -> Option<u64> {
     key.strip_prefix("card:")?.parse().ok()
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,16 +1,17 @@
 //! The ticket commands and the acknowledgement scheduler.
 
+use super::Service;
 use super::messages;
 use super::record::{State, Step, Ticket, Tickets};
-use crate::commands::grammar::TicketFilter;
-use crate::commands::{Failure, Handled, Invocation, refuse};
 use crate::config::purpose::Purpose;
 use crate::effects::{Effect, Provenance, txn_id};
 use crate::i18n;
-use crate::moderation::target::{self, permalink};
+use crate::moderation::target::permalink;
 use crate::moderation::{Record, Recorder, recorder};
 use crate::roles::Role;
+use crate::service::{Failure, Handled, Referenced, Request, refuse};
 use crate::store::StoreError;
+use matrix_sdk::ruma::UserId;
 
 /// The consultation room a ticket opened in `purpose` lives in, and the
 /// confirmed room it is published to.
@@ -27,20 +28,21 @@ fn provenance(t: &Ticket) -> Provenance {
 }
 
 /// A post in the ticket's thread in its consultation room.
-pub(super) fn thread_post(inv: &Invocation<'_>, t: &Ticket, reply: i18n::Reply, slot: &str) -> Effect {
+pub(super) fn thread_post(req: &Request<'_>, t: &Ticket, reply: i18n::Reply, slot: &str) -> Effect {
     Effect::Notice {
         room_id: t.room_id.clone(),
         mentions: Vec::new(),
         reply,
         provenance: provenance(t),
-        txn_id: inv.txn(slot),
+        txn_id: req.txn(slot),
         thread: Some(t.card_key()),
         remember: None,
     }
 }
 
 pub(super) fn audit(
-    inv: &Invocation<'_>,
+    req: &Request<'_>,
+    svc: &Service<'_>,
     slot: &str,
     action: &str,
     t: &Ticket,
@@ -48,78 +50,83 @@ pub(super) fn audit(
 ) -> Result<(), StoreError> {
     // Ticket text may come from an encrypted room: only numbers go on the record.
     let reason = reason.filter(|_| !t.encrypted);
-    let rec = Record { actor: inv.sender, action, target: Some(format!("#{}", t.number)), reason, case: None };
-    recorder(inv).record(inv.event_id, slot, rec, false).map(|_| ())
+    let rec = Record { actor: req.sender, action, target: Some(format!("#{}", t.number)), reason, case: None };
+    recorder(req, svc.store, svc.directory).record(req.event_id, slot, rec, false).map(|_| ())
 }
 
-pub(super) fn load(inv: &Invocation<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
+pub(super) fn load(req: &Request<'_>, tickets: &Tickets, n: u64) -> Result<Ticket, Failure> {
     match tickets.get(n)? {
         Some(t) => Ok(t),
-        None => refuse(messages::no_such_ticket(inv.locale, n)),
+        None => refuse(messages::no_such_ticket(req.locale, n)),
     }
 }
 
 /// `!track <title>` (or as a reply): opens a ticket.
-pub fn track(inv: &Invocation<'_>, title: Option<&str>) -> Result<Handled, Failure> {
-    let Some(purpose) = inv.purpose else { return refuse(messages::ticket_wrong_room(inv.locale)) };
-    let Some((home, _)) = rooms_for(purpose) else { return refuse(messages::ticket_wrong_room(inv.locale)) };
+/// `!track [title]`; `referenced` is the message it replies to, as the edge fetched it.
+pub fn track(
+    req: &Request<'_>,
+    svc: &Service<'_>,
+    title: Option<&str>,
+    referenced: Option<&Referenced>,
+) -> Result<Handled, Failure> {
+    let Some(purpose) = req.purpose else { return refuse(messages::ticket_wrong_room(req.locale)) };
+    let Some((home, _)) = rooms_for(purpose) else { return refuse(messages::ticket_wrong_room(req.locale)) };
     let from_confirmed = home != purpose;
-    let referenced = inv.lookups.event.as_ref();
     if from_confirmed && referenced.is_none() {
-        return refuse(messages::track_needs_reply(inv.locale, inv.prefix));
+        return refuse(messages::track_needs_reply(req.locale, req.prefix));
     }
     let origin_text = referenced.and_then(|r| r.body.clone());
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => t.to_string(),
         None => match origin_text.as_deref().and_then(|b| b.lines().find(|l| !l.trim().is_empty())) {
             Some(line) => line.trim().chars().take(100).collect(),
-            None => return refuse(messages::track_needs_title(inv.locale, inv.prefix)),
+            None => return refuse(messages::track_needs_title(req.locale, req.prefix)),
         },
     };
-    let Some(home_room) = inv.directory.room_for(home) else { return refuse(messages::ticket_wrong_room(inv.locale)) };
-    let encrypted = inv.directory.room(home_room).is_some_and(|r| r.encrypted) || inv.encrypted;
-    let tickets = Tickets::open(inv.store)?;
+    let Some(home_room) = svc.directory.room_for(home) else { return refuse(messages::ticket_wrong_room(req.locale)) };
+    let encrypted = svc.directory.room(home_room).is_some_and(|r| r.encrypted) || req.encrypted;
+    let tickets = Tickets::open(svc.store)?;
     // A command handled again (after a crash) finds its ticket instead of opening another.
-    let existing = tickets.all()?.into_iter().find(|t| t.opened_by_event == inv.event_id);
+    let existing = tickets.all()?.into_iter().find(|t| t.opened_by_event == req.event_id);
     let t = match existing {
         Some(t) => t,
         None => {
             let t = Ticket {
-                number: inv.store.next_number("ticket")?,
+                number: svc.store.next_number("ticket")?,
                 title,
                 state: State::Open,
-                opener: inv.sender.to_string(),
+                opener: req.sender.to_string(),
                 room_id: home_room.to_string(),
                 purpose: home,
                 encrypted,
-                opened_by_event: inv.event_id.to_string(),
+                opened_by_event: req.event_id.to_string(),
                 origin: referenced.map(|r| permalink(&r.room_id, &r.event_id)),
                 origin_text,
-                watchers: vec![inv.sender.to_string()],
+                watchers: vec![req.sender.to_string()],
                 assignee: None,
                 confirmations: Vec::new(),
                 published_in: None,
-                created_ms: inv.now_ms,
+                created_ms: req.now_ms,
                 acked_ms: None,
                 reminded: false,
-                history: vec![Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: State::Open, note: None }],
+                history: vec![Step { at_ms: req.now_ms, by: req.sender.to_string(), state: State::Open, note: None }],
             };
             tickets.put(&t)?;
-            tickets.set_deadline(t.number, inv.now_ms + inv.tickets.ack_within_ms)?;
+            tickets.set_deadline(t.number, req.now_ms + svc.settings.ack_within_ms)?;
             t
         }
     };
-    audit(inv, "ticket-open", "ticket.open", &t, Some(t.title.clone()))?;
+    audit(req, svc, "ticket-open", "ticket.open", &t, Some(t.title.clone()))?;
     let card = Effect::Notice {
         room_id: t.room_id.clone(),
         mentions: Vec::new(),
-        reply: messages::ticket_card(inv.locale, &t, &permalink(inv.room_id, inv.event_id), inv.tickets.ack_within_ms),
+        reply: messages::ticket_card(req.locale, &t, &permalink(req.room_id, req.event_id), svc.settings.ack_within_ms),
         provenance: provenance(&t),
-        txn_id: inv.txn("ticket-card"),
+        txn_id: req.txn("ticket-card"),
         thread: None,
         remember: Some(t.card_key()),
     };
-    Ok(Handled { reply: Some(messages::ticket_opened(inv.locale, t.number, from_confirmed)), effects: vec![card] })
+    Ok(Handled { reply: Some(messages::ticket_opened(req.locale, t.number, from_confirmed)), effects: vec![card] })
 }
 
 fn acknowledge(tickets: &Tickets, t: &mut Ticket, now_ms: u64) -> Result<(), StoreError> {
@@ -131,126 +138,142 @@ fn acknowledge(tickets: &Tickets, t: &mut Ticket, now_ms: u64) -> Result<(), Sto
 }
 
 /// `!ticket <n> <state> [-- note]`.
-pub fn ticket(inv: &Invocation<'_>, n: u64, to: State, note: Option<&str>) -> Result<Handled, Failure> {
-    let tickets = Tickets::open(inv.store)?;
-    let mut t = load(inv, &tickets, n)?;
+pub fn ticket(req: &Request<'_>, svc: &Service<'_>, n: u64, to: State, note: Option<&str>) -> Result<Handled, Failure> {
+    let tickets = Tickets::open(svc.store)?;
+    let mut t = load(req, &tickets, n)?;
     if to == State::Confirmed {
-        return refuse(messages::use_confirm(inv.locale, inv.prefix, n));
+        return refuse(messages::use_confirm(req.locale, req.prefix, n));
     }
     if t.state == to {
-        return refuse(messages::ticket_already(inv.locale, n, to.name()));
+        return refuse(messages::ticket_already(req.locale, n, to.name()));
     }
     if !t.state.next().contains(&to) {
         let allowed: Vec<&str> = t.state.next().iter().map(|s| s.name()).collect();
-        return refuse(messages::bad_transition(inv.locale, n, t.state.name(), to.name(), &allowed));
+        return refuse(messages::bad_transition(req.locale, n, t.state.name(), to.name(), &allowed));
     }
     t.state = to;
-    t.watch(inv.sender);
-    t.history.push(Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: to, note: note.map(str::to_string) });
+    t.watch(req.sender);
+    t.history.push(Step { at_ms: req.now_ms, by: req.sender.to_string(), state: to, note: note.map(str::to_string) });
     if to != State::Open {
-        acknowledge(&tickets, &mut t, inv.now_ms)?;
+        acknowledge(&tickets, &mut t, req.now_ms)?;
     }
     tickets.put(&t)?;
-    audit(inv, "ticket-state", &format!("ticket.{}", to.name()), &t, note.map(str::to_string))?;
-    let post = thread_post(inv, &t, messages::ticket_moved(inv.locale, &t, inv.sender, note), "ticket-state");
-    Ok(Handled { reply: Some(messages::ticket_state_set(inv.locale, n, to.name())), effects: vec![post] })
+    audit(req, svc, "ticket-state", &format!("ticket.{}", to.name()), &t, note.map(str::to_string))?;
+    let post = thread_post(req, &t, messages::ticket_moved(req.locale, &t, req.sender, note), "ticket-state");
+    Ok(Handled { reply: Some(messages::ticket_state_set(req.locale, n, to.name())), effects: vec![post] })
 }
 
 /// `!assign <n> [@member]` in a consultation room.
-pub fn assign(inv: &Invocation<'_>, n: u64, who: Option<&str>) -> Result<Handled, Failure> {
+/// `their_role` is the named member's role, as the edge looked it up.
+pub fn assign(
+    req: &Request<'_>,
+    svc: &Service<'_>,
+    n: u64,
+    who: Option<&UserId>,
+    their_role: Option<Role>,
+) -> Result<Handled, Failure> {
     let user = match who {
-        None => inv.sender.to_string(),
-        Some(w) => {
-            let Some(u) = target::user(w) else { return refuse(crate::moderation::messages::bad_user(inv.locale, w)) };
-            if inv.lookups.user_role.is_none_or(|r| r < Role::Member) {
-                return refuse(messages::not_a_member(inv.locale, &u));
+        None => req.sender.to_string(),
+        Some(u) => {
+            if their_role.is_none_or(|r| r < Role::Member) {
+                return refuse(messages::not_a_member(req.locale, u.as_str()));
             }
-            u
+            u.to_string()
         }
     };
-    let tickets = Tickets::open(inv.store)?;
-    let mut t = load(inv, &tickets, n)?;
+    let tickets = Tickets::open(svc.store)?;
+    let mut t = load(req, &tickets, n)?;
     if matches!(t.state, State::Closed | State::Dismissed | State::Confirmed) {
-        return refuse(messages::ticket_finished(inv.locale, n, t.state.name()));
+        return refuse(messages::ticket_finished(req.locale, n, t.state.name()));
     }
     t.assignee = Some(user.clone());
     t.watch(&user);
-    acknowledge(&tickets, &mut t, inv.now_ms)?;
+    acknowledge(&tickets, &mut t, req.now_ms)?;
     tickets.put(&t)?;
-    audit(inv, "ticket-assign", "ticket.assign", &t, Some(user.clone()))?;
-    let post = thread_post(inv, &t, messages::ticket_assigned(inv.locale, n, &user), "ticket-assign");
-    Ok(Handled { reply: Some(messages::ticket_assigned(inv.locale, n, &user)), effects: vec![post] })
+    audit(req, svc, "ticket-assign", "ticket.assign", &t, Some(user.clone()))?;
+    let post = thread_post(req, &t, messages::ticket_assigned(req.locale, n, &user), "ticket-assign");
+    Ok(Handled { reply: Some(messages::ticket_assigned(req.locale, n, &user)), effects: vec![post] })
 }
 
 /// `!tickets [open|all|mine]`.
-pub fn list(inv: &Invocation<'_>, filter: Option<TicketFilter>) -> Result<Handled, Failure> {
-    let filter = filter.unwrap_or(TicketFilter::Open);
-    let here = inv.purpose.and_then(rooms_for).map(|(home, _)| home);
-    let shown: Vec<Ticket> = Tickets::open(inv.store)?
+/// Which tickets `!tickets` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// Neither closed nor dismissed.
+    #[default]
+    Open,
+    All,
+    /// Opened, assigned or watched by the sender.
+    Mine,
+}
+
+pub fn list(req: &Request<'_>, svc: &Service<'_>, filter: Filter) -> Result<Handled, Failure> {
+    let here = req.purpose.and_then(rooms_for).map(|(home, _)| home);
+    let shown: Vec<Ticket> = Tickets::open(svc.store)?
         .all()?
         .into_iter()
         .filter(|t| here.is_none_or(|h| t.purpose == h))
         .filter(|t| match filter {
-            TicketFilter::Open => !matches!(t.state, State::Closed | State::Dismissed),
-            TicketFilter::All => true,
-            TicketFilter::Mine => {
-                t.opener == inv.sender
-                    || t.assignee.as_deref() == Some(inv.sender)
-                    || t.watchers.iter().any(|w| w == inv.sender)
+            Filter::Open => !matches!(t.state, State::Closed | State::Dismissed),
+            Filter::All => true,
+            Filter::Mine => {
+                t.opener == req.sender
+                    || t.assignee.as_deref() == Some(req.sender)
+                    || t.watchers.iter().any(|w| w == req.sender)
             }
         })
         .collect();
-    Ok(Handled::reply(messages::ticket_list(inv.locale, &shown, inv.now_ms, inv.tickets.ack_within_ms)))
+    Ok(Handled::reply(messages::ticket_list(req.locale, &shown, req.now_ms, svc.settings.ack_within_ms)))
 }
 
 /// `!confirm <n>`: a moderator's confirmation publishes; members' count
 /// until the configured number (besides the opener) is reached.
-pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
-    let tickets = Tickets::open(inv.store)?;
-    let mut t = load(inv, &tickets, n)?;
+pub fn confirm(req: &Request<'_>, svc: &Service<'_>, n: u64) -> Result<Handled, Failure> {
+    let tickets = Tickets::open(svc.store)?;
+    let mut t = load(req, &tickets, n)?;
     if !matches!(t.state, State::Open | State::Investigating) {
-        return refuse(messages::ticket_finished(inv.locale, n, t.state.name()));
+        return refuse(messages::ticket_finished(req.locale, n, t.state.name()));
     }
-    let moderator = inv.role >= Role::Moderator;
+    let moderator = req.role >= Role::Moderator;
     if !moderator {
-        if t.opener == inv.sender {
-            return refuse(messages::confirm_own_ticket(inv.locale, n));
+        if t.opener == req.sender {
+            return refuse(messages::confirm_own_ticket(req.locale, n));
         }
-        if t.confirmations.iter().any(|c| c == inv.sender) {
-            return refuse(messages::already_confirmed(inv.locale, n));
+        if t.confirmations.iter().any(|c| c == req.sender) {
+            return refuse(messages::already_confirmed(req.locale, n));
         }
     }
     let Some((_, target_purpose)) = rooms_for(t.purpose) else {
-        return refuse(messages::ticket_wrong_room(inv.locale));
+        return refuse(messages::ticket_wrong_room(req.locale));
     };
-    let Some(target) = inv.directory.room_for(target_purpose).map(str::to_string) else {
-        return refuse(messages::ticket_wrong_room(inv.locale));
+    let Some(target) = svc.directory.room_for(target_purpose).map(str::to_string) else {
+        return refuse(messages::ticket_wrong_room(req.locale));
     };
-    let target_encrypted = inv.directory.room(&target).is_some_and(|r| r.encrypted);
-    if !t.confirmations.iter().any(|c| c == inv.sender) {
-        t.confirmations.push(inv.sender.to_string());
+    let target_encrypted = svc.directory.room(&target).is_some_and(|r| r.encrypted);
+    if !t.confirmations.iter().any(|c| c == req.sender) {
+        t.confirmations.push(req.sender.to_string());
     }
-    t.watch(inv.sender);
-    acknowledge(&tickets, &mut t, inv.now_ms)?;
-    let enough = moderator || t.confirmations.len() >= inv.tickets.confirmations;
+    t.watch(req.sender);
+    acknowledge(&tickets, &mut t, req.now_ms)?;
+    let enough = moderator || t.confirmations.len() >= svc.settings.confirmations;
     if !enough {
         tickets.put(&t)?;
-        audit(inv, "ticket-confirm", "ticket.confirm", &t, None)?;
-        let reply = messages::confirmation_counted(inv.locale, n, t.confirmations.len(), inv.tickets.confirmations);
-        let post = thread_post(inv, &t, reply.clone(), "ticket-confirm");
+        audit(req, svc, "ticket-confirm", "ticket.confirm", &t, None)?;
+        let reply = messages::confirmation_counted(req.locale, n, t.confirmations.len(), svc.settings.confirmations);
+        let post = thread_post(req, &t, reply.clone(), "ticket-confirm");
         return Ok(Handled { reply: Some(reply), effects: vec![post] });
     }
     // The egress rule, said before anything changes.
     if t.encrypted && !target_encrypted {
-        return refuse(messages::ticket_egress_refused(inv.locale, n));
+        return refuse(messages::ticket_egress_refused(req.locale, n));
     }
     t.state = State::Confirmed;
     t.published_in = Some(target.clone());
-    t.history.push(Step { at_ms: inv.now_ms, by: inv.sender.to_string(), state: State::Confirmed, note: None });
+    t.history.push(Step { at_ms: req.now_ms, by: req.sender.to_string(), state: State::Confirmed, note: None });
     tickets.put(&t)?;
     tickets.clear_deadline(n)?;
-    audit(inv, "ticket-confirm", "ticket.confirm", &t, None)?;
-    audit(inv, "ticket-publish", "ticket.publish", &t, Some(target.clone()))?;
+    audit(req, svc, "ticket-confirm", "ticket.confirm", &t, None)?;
+    audit(req, svc, "ticket-publish", "ticket.publish", &t, Some(target.clone()))?;
     let mut cves: Vec<String> = crate::logs::indicators::find_cves(
         [t.title.as_str(), t.origin_text.as_deref().unwrap_or_default()]
             .into_iter()
@@ -264,15 +287,15 @@ pub fn confirm(inv: &Invocation<'_>, n: u64) -> Result<Handled, Failure> {
     let summary = Effect::Notice {
         room_id: target.clone(),
         mentions: Vec::new(),
-        reply: messages::ticket_published(inv.locale, &t, &cves, &discussion),
+        reply: messages::ticket_published(req.locale, &t, &cves, &discussion),
         provenance: provenance(&t),
         // One publication per ticket, whatever command caused it.
         txn_id: txn_id(&format!("ticket:{n}"), "publish"),
         thread: None,
         remember: Some(format!("ticket-published:{n}")),
     };
-    let post = thread_post(inv, &t, messages::ticket_confirmed_thread(inv.locale, n, &target), "ticket-confirm");
-    Ok(Handled { reply: Some(messages::ticket_confirmed(inv.locale, n)), effects: vec![summary, post] })
+    let post = thread_post(req, &t, messages::ticket_confirmed_thread(req.locale, n, &target), "ticket-confirm");
+    Ok(Handled { reply: Some(messages::ticket_confirmed(req.locale, n)), effects: vec![summary, post] })
 }
 
 /// Tickets whose acknowledgement time passed unacknowledged: one reminder

@@ -13,11 +13,18 @@ pub mod flow;
 pub mod messages;
 mod note;
 pub mod record;
-#[cfg(test)]
-mod tests;
 
-pub use flow::{assign, confirm, due, list, reminded, ticket, track};
+pub use flow::{Filter, assign, confirm, due, list, reminded, ticket, track};
 pub use note::note;
+
+/// What the ticket service works with: its trees, the Space's rooms and
+/// the `[tickets]` settings.
+#[derive(Clone, Copy)]
+pub struct Service<'a> {
+    pub store: &'a crate::store::Store,
+    pub directory: &'a crate::space::directory::Directory,
+    pub settings: &'a Settings,
+}
 
 /// `[tickets]` in the config.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,13 +1,15 @@
 //! Tickets through the dispatcher, in memory.
 
-use super::record::{State, Tickets};
+use crate::commands::Lookups;
+use crate::commands::dispatch::Outcome;
 use crate::commands::testkit::{ALERTS, ICONSULT, Kit, LOUNGE, MODS, Msg, VCONSULT, VINFO};
-use crate::commands::{Lookups, Referenced};
 use crate::config::purpose::Purpose;
 use crate::effects::Effect;
 use crate::moderation::Recorder;
 use crate::roles::Role;
+use crate::service::Referenced;
 use crate::space::directory::Directory;
+use crate::tickets::record::{State, Tickets};
 
 fn answer(kit: &Kit, sender: &str, role: Role, room: &str, event: &str, body: &str) -> (String, Vec<Effect>) {
     let d = kit.send(&Msg::new(sender, role, room, event, body)).expect("a command");
@@ -135,19 +137,48 @@ fn one_reminder_after_the_acknowledgement_time_and_none_once_acknowledged() {
     answer(&kit, "@bob:x", Role::Member, VCONSULT, "$s", "!ticket 2 investigating");
     let ack = kit.tickets.ack_within_ms;
     let rec = |now_ms| Recorder { store: &kit.store, dir: &kit.directory, locale: kit.locale, now_ms };
-    assert!(super::due(&rec(kit.now_ms + ack - 1), ack).unwrap().is_empty());
-    let due = super::due(&rec(kit.now_ms + ack), ack).unwrap();
+    assert!(crate::tickets::due(&rec(kit.now_ms + ack - 1), ack).unwrap().is_empty());
+    let due = crate::tickets::due(&rec(kit.now_ms + ack), ack).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].0, 1);
     assert!(posts_in(&due[0].1, MODS)[0].contains("#1"));
     // Not posted yet (a crash): due again; once recorded, never again.
-    assert_eq!(super::due(&rec(kit.now_ms + ack + 5), ack).unwrap().len(), 1);
-    super::reminded(&rec(kit.now_ms + ack + 5), 1, "@bot:x").unwrap();
-    assert!(super::due(&rec(kit.now_ms + 10 * ack), ack).unwrap().is_empty());
+    assert_eq!(crate::tickets::due(&rec(kit.now_ms + ack + 5), ack).unwrap().len(), 1);
+    crate::tickets::reminded(&rec(kit.now_ms + ack + 5), 1, "@bot:x").unwrap();
+    assert!(crate::tickets::due(&rec(kit.now_ms + 10 * ack), ack).unwrap().is_empty());
     // The list marks it overdue.
     let mut late = Kit::new();
     late.store = kit.store.clone();
     late.now_ms = kit.now_ms + ack + 1;
     let (l, _) = answer(&late, "@alice:x", Role::Member, VCONSULT, "$l", "!tickets");
     assert!(l.contains("#1") && l.contains("⏰") && !l.lines().any(|x| x.contains("#2") && x.contains("⏰")), "{l}");
+}
+
+// `!ticket <n> note`
+#[test]
+fn a_note_is_kept_posted_in_the_thread_and_replay_safe() {
+    let kit = Kit::new();
+    kit.handle(&Msg::new("@a:x", Role::Member, VCONSULT, "$t", "!track 調査中")).unwrap();
+    let d = kit.assert_replay_safe(&Msg::new("@b:x", Role::Member, VCONSULT, "$n", "!ticket 1 note -- 影響なしを確認"));
+    assert_eq!(d.outcome, Outcome::Ran);
+    let thread = d.effects.iter().find_map(|e| match e {
+        Effect::Notice { reply, thread: Some(k), .. } if k.starts_with("ticket") => Some(reply.plain.clone()),
+        _ => None,
+    });
+    assert!(thread.is_some_and(|p| p.contains("📝 #1") && p.contains("影響なしを確認")), "{:?}", d.effects);
+    let t = Tickets::open(&kit.store).unwrap().get(1).unwrap().unwrap();
+    assert_eq!(t.state, State::Open, "a note does not move the ticket");
+    assert_eq!(t.history.last().and_then(|s| s.note.as_deref()), Some("影響なしを確認"));
+    assert!(t.watchers.iter().any(|w| w == "@b:x"));
+}
+
+#[test]
+fn a_note_needs_text() {
+    let kit = Kit::new();
+    kit.handle(&Msg::new("@a:x", Role::Member, VCONSULT, "$t", "!track 調査中")).unwrap();
+    let d = kit.handle(&Msg::new("@b:x", Role::Member, VCONSULT, "$n", "!ticket 1 note")).unwrap();
+    assert_eq!(d.outcome, Outcome::Refused);
+    assert!(
+        matches!(d.effects.last(), Some(Effect::Reply { reply, .. }) if reply.plain.contains("メモの本文がありません"))
+    );
 }

@@ -1,9 +1,9 @@
 //! The share service and the `!log` / `!iocs` commands, end to end in memory.
 
-use super::commands::text_share;
-use super::share::Ctx;
 use crate::commands::testkit::{Kit, LOG, LOUNGE, Msg};
 use crate::effects::Effect;
+use crate::logs::commands::text_share;
+use crate::logs::share::Ctx;
 use crate::roles::Role;
 
 const CANARY_TOKEN: &str = "CANARYTOKEN9f3a1c";
