@@ -134,7 +134,7 @@ pub async fn run(setup: Setup, clock: Clock) -> anyhow::Result<()> {
         && let Some(mods) = directory.room_for(Purpose::Moderators)
     {
         // Layout changes are on the record (each one is in the audit log).
-        let text = crate::i18n::space_applied(config.locale, report.created, report.changed, report.invited);
+        let text = crate::space::messages::space_applied(config.locale, report.created, report.changed, report.invited);
         let notice = Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),

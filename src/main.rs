@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use fedisec::clock::Clock;
 use fedisec::config::{Config, Setup};
-use fedisec::i18n::{self, Locale};
+use fedisec::i18n::Locale;
 use fedisec::matrix::as_api::AsApi;
 use fedisec::matrix::identity;
 use fedisec::matrix::space_sync;
@@ -193,8 +193,11 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             let (reg, outcome) = Registration::generate(&config.wanted_registration(), existing.as_ref(), rotate);
             fedisec::matrix::session::write_private(path, reg.to_yaml().as_bytes()).map_err(|e| e.to_string())?;
             let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            println!("{}", i18n::registration_written(config.locale, &abs.display().to_string(), outcome));
-            println!("\n{}\n", i18n::homeserver_instructions(config.locale));
+            println!(
+                "{}",
+                fedisec::cli_messages::registration_written(config.locale, &abs.display().to_string(), outcome)
+            );
+            println!("\n{}\n", fedisec::cli_messages::homeserver_instructions(config.locale));
             print!("{}", registration::homeserver_snippet(&abs));
             Ok(())
         }
@@ -202,7 +205,11 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             let setup = load_setup(&config)?;
             println!(
                 "{}",
-                i18n::check_ok(setup.config.locale, setup.layout.rooms().count(), setup.layout.categories.len())
+                fedisec::cli_messages::check_ok(
+                    setup.config.locale,
+                    setup.layout.rooms().count(),
+                    setup.layout.categories.len()
+                )
             );
             println!("{}", identity_line(&setup).await);
             Ok(())
@@ -215,12 +222,12 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
                 std::io::stdin().read_line(&mut key).map_err(|e| e.to_string())?;
                 let key = key.trim();
                 if key.is_empty() {
-                    return Err(i18n::no_recovery_key(config.locale, &path.display().to_string()));
+                    return Err(fedisec::matrix::messages::no_recovery_key(config.locale, &path.display().to_string()));
                 }
                 std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
                 fedisec::matrix::session::write_private(&path, format!("{key}\n").as_bytes())
                     .map_err(|e| e.to_string())?;
-                println!("{}", i18n::recovery_key_set(config.locale, &path.display().to_string()));
+                println!("{}", fedisec::matrix::messages::recovery_key_set(config.locale, &path.display().to_string()));
                 return Ok(());
             }
             match identity::read_recovery_key(&config.data_dir).map_err(|e| e.to_string())? {
@@ -228,7 +235,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
                     println!("{key}");
                     Ok(())
                 }
-                None => Err(i18n::no_recovery_key(config.locale, &path.display().to_string())),
+                None => Err(fedisec::matrix::messages::no_recovery_key(config.locale, &path.display().to_string())),
             }
         }
         Cmd::ResetIdentity { config } => {
@@ -236,7 +243,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             // Holding the state database proves the bot is not running.
             let _store = open_store(&setup)?;
             fedisec::matrix::reset::reset_identity(&setup).await?;
-            println!("{}", i18n::identity_reset(setup.config.locale));
+            println!("{}", fedisec::matrix::messages::identity_reset(setup.config.locale));
             Ok(())
         }
         Cmd::Verify { config, confirm, mismatch, wait } => {
@@ -260,9 +267,9 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             let store = open_store(&setup).or_else(|_| Store::temporary().map_err(|e| e.to_string()))?;
             let changes = space_sync::plan(&api, &setup, &store).await.map_err(|e| e.to_string())?;
             if changes.is_empty() {
-                println!("{}", i18n::plan_empty(locale));
+                println!("{}", fedisec::cli_messages::plan_empty(locale));
             } else {
-                println!("{}", i18n::plan_header(locale, changes.len()));
+                println!("{}", fedisec::cli_messages::plan_header(locale, changes.len()));
                 for c in &changes {
                     println!("{}", c.describe(locale, setup.config.server_name.as_str()));
                 }
@@ -284,7 +291,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), String> {
             }
             println!(
                 "{}",
-                i18n::apply_done(
+                fedisec::cli_messages::apply_done(
                     setup.config.locale,
                     report.created,
                     report.changed,
@@ -329,9 +336,9 @@ async fn identity_line(setup: &Setup) -> String {
     match api.query_keys(bot.as_str()).await {
         Ok(keys) => {
             let p = identity::published(&keys, bot.as_str(), &device);
-            i18n::identity_check(config.locale, p.master_key.as_deref(), p.device_signed, has_key)
+            fedisec::matrix::messages::identity_check(config.locale, p.master_key.as_deref(), p.device_signed, has_key)
         }
-        Err(e) => i18n::identity_unknown(config.locale, &e.to_string()),
+        Err(e) => fedisec::matrix::messages::identity_unknown(config.locale, &e.to_string()),
     }
 }
 
@@ -343,14 +350,14 @@ async fn verify(config: &Config, confirm: Option<String>, mismatch: Option<Strin
     use std::io::IsTerminal;
     let locale = config.locale;
     let dir = &config.data_dir;
-    let not_running = |e: String| i18n::bot_not_running(locale, &e);
+    let not_running = |e: String| fedisec::matrix::messages::bot_not_running(locale, &e);
     let decide = |flow_id: String, decision: Decision| async move {
         match call(dir, &Request::Decide { flow_id: flow_id.clone(), decision }).await.map_err(not_running)? {
             Answer::Decided { found: true } => {
-                println!("{}", i18n::verify_decided(locale, decision == Decision::Match));
+                println!("{}", fedisec::matrix::messages::verify_decided(locale, decision == Decision::Match));
                 Ok(())
             }
-            Answer::Decided { found: false } => Err(i18n::verify_gone(locale, &flow_id)),
+            Answer::Decided { found: false } => Err(fedisec::matrix::messages::verify_gone(locale, &flow_id)),
             Answer::Error { message } => Err(message),
             other => Err(format!("unexpected answer: {other:?}")),
         }
@@ -374,17 +381,20 @@ async fn verify(config: &Config, confirm: Option<String>, mismatch: Option<Strin
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     };
     if waiting.is_empty() {
-        println!("{}", i18n::verify_none(locale));
+        println!("{}", fedisec::matrix::messages::verify_none(locale));
         return Ok(());
     }
     let interactive = std::io::stdin().is_terminal();
     for w in waiting {
-        println!("{}", i18n::verify_waiting(locale, &w.user_id, &w.device_id, &w.flow_id, &w.emoji));
+        println!(
+            "{}",
+            fedisec::matrix::messages::verify_waiting(locale, &w.user_id, &w.device_id, &w.flow_id, &w.emoji)
+        );
         if !interactive {
-            println!("{}", i18n::verify_how(locale, &w.flow_id));
+            println!("{}", fedisec::matrix::messages::verify_how(locale, &w.flow_id));
             continue;
         }
-        print!("{}", i18n::verify_prompt(locale));
+        print!("{}", fedisec::matrix::messages::verify_prompt(locale));
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
@@ -407,6 +417,7 @@ fn write_output(output: Option<PathBuf>, text: &str) -> Result<(), String> {
 
 fn open_store(setup: &Setup) -> Result<Store, String> {
     let path = setup.config.data_dir.join("state");
-    Store::open(&path)
-        .map_err(|e| format!("{}\n({e})", i18n::store_busy(setup.config.locale, &path.display().to_string())))
+    Store::open(&path).map_err(|e| {
+        format!("{}\n({e})", fedisec::cli_messages::store_busy(setup.config.locale, &path.display().to_string()))
+    })
 }

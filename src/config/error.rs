@@ -59,7 +59,7 @@ impl ConfigError {
             Some(line) => format!("{}:{}", self.file.display(), line),
             None => self.file.display().to_string(),
         };
-        format!("{place}: {}", crate::i18n::config_error(locale, &self.kind))
+        format!("{place}: {}", crate::config::messages::config_error(locale, &self.kind))
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod layout;
+pub mod messages;
 pub mod purpose;
 
 use crate::i18n::Locale;

@@ -1,19 +1,11 @@
 //! Messages to people, in Japanese by default and English by configuration.
 //!
-//! Every sentence a person reads — bot replies in Element and the errors the
-//! command-line prints to an admin — is written here, one function per message,
-//! with both languages side by side. Keeping them together lets a translator see
-//! the whole catalogue, and keeps domain code free of string literals.
-
-mod config_errors;
-mod delivery;
-mod encryption;
-mod messages;
-
-pub use config_errors::config_error;
-pub use delivery::*;
-pub use encryption::*;
-pub use messages::*;
+//! This module keeps what every message shares: the [`Locale`], the [`Reply`]
+//! (plain text and HTML) and escaping. The sentences themselves live with
+//! whoever says them, one function per message with both languages side by
+//! side: each family's `messages.rs`, `commands/messages.rs`,
+//! `matrix/messages.rs` (encryption), `pipeline/messages.rs` (delivery),
+//! `config/messages.rs` (config errors) and `cli_messages.rs`.
 
 use serde::{Deserialize, Serialize};
 

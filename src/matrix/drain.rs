@@ -251,7 +251,7 @@ impl Drainer {
     /// to the moderators.
     fn report(&self, batch: &Batch) -> (Cause, Vec<Effect>) {
         let name = |room: &str| self.directory.room(room).map(|r| r.name.clone()).unwrap_or_else(|| room.to_string());
-        let reply = crate::i18n::not_all_done(self.locale, &batch.by_kind(), &name);
+        let reply = crate::pipeline::messages::not_all_done(self.locale, &batch.by_kind(), &name);
         let cause = &batch.cause;
         let mut effects = Vec::new();
         if let Some((room, sender)) = &cause.asked_in {

@@ -20,7 +20,7 @@
 //! next start.
 
 use super::session::{SessionError, write_private};
-use crate::i18n::{self, Locale};
+use crate::i18n::Locale;
 use matrix_sdk::Client;
 use matrix_sdk::encryption::recovery::RecoveryState;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,7 @@ fn save_new_key(data_dir: &Path, key: &str, locale: Locale) -> Result<(), Identi
     let path = recovery_key_path(data_dir);
     write_private(&path, format!("{key}\n").as_bytes())?;
     // The terminal, not the log: the log may be shipped elsewhere.
-    eprintln!("{}", i18n::recovery_key_banner(locale, key, &path.display().to_string()));
+    eprintln!("{}", crate::matrix::messages::recovery_key_banner(locale, key, &path.display().to_string()));
     tracing::warn!(file = %path.display(), "a new recovery key was written; store a copy off this machine");
     Ok(())
 }

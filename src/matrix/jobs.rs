@@ -31,7 +31,7 @@ impl Worker {
         let notice = Effect::Notice {
             room_id: mods.to_string(),
             mentions: Vec::new(),
-            reply: crate::i18n::gap_too_large(self.setup.config.locale, &name, read),
+            reply: crate::pipeline::messages::gap_too_large(self.setup.config.locale, &name, read),
             provenance: crate::effects::Provenance::clear(mods),
             txn_id: crate::effects::txn_id(&key, "notice"),
             thread: None,

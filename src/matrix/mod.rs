@@ -11,6 +11,7 @@ pub mod incoming;
 pub mod intake;
 mod jobs;
 mod lookups;
+pub mod messages;
 pub mod queue;
 pub mod reset;
 pub mod session;

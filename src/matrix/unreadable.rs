@@ -151,7 +151,7 @@ impl Worker {
             room_id: p.room_id.clone(),
             in_reply_to: event_id.to_string(),
             mention: Some(p.sender.clone()),
-            reply: crate::i18n::undecryptable(self.setup.config.locale, bot.as_str(), p.reason),
+            reply: crate::matrix::messages::undecryptable(self.setup.config.locale, bot.as_str(), p.reason),
             provenance: crate::effects::Provenance { source_room: p.room_id.clone(), source_encrypted: true },
             txn_id: crate::effects::txn_id(event_id, "undecryptable"),
         };

@@ -3,4 +3,5 @@
 //! drains.
 
 pub mod inbox;
+pub mod messages;
 pub mod outbox;

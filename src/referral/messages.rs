@@ -220,6 +220,37 @@ pub fn rules_for_candidate(locale: Locale, prefix: &str, candidate: &str, rules:
     }
 }
 
+/// `!rules`: the rules in force, and where the sender stands with them.
+pub fn rules_text(locale: Locale, prefix: &str, rules: &Rules, agreed: Option<&Agreement>) -> Reply {
+    let standing = match (locale, agreed) {
+        (Locale::Ja, Some(a)) if a.version == rules.version => {
+            format!("あなたはこの版に {} に同意しました。", jst(a.at_ms))
+        }
+        (Locale::Ja, Some(a)) => {
+            format!(
+                "あなたが同意したのは以前の版 {} です。この版に同意するには {prefix}agree と送ってください。",
+                a.version
+            )
+        }
+        (Locale::Ja, None) => format!("あなたはまだ同意していません。同意するには {prefix}agree と送ってください。"),
+        (Locale::En, Some(a)) if a.version == rules.version => {
+            format!("You accepted this version on {}.", jst(a.at_ms))
+        }
+        (Locale::En, Some(a)) => {
+            format!("You accepted an earlier version, {}. Send {prefix}agree to accept this one.", a.version)
+        }
+        (Locale::En, None) => format!("You have not accepted them yet. Send {prefix}agree to accept them."),
+    };
+    let head = match locale {
+        Locale::Ja => format!("コミュニティのルール(版 {})。{standing}", rules.version),
+        Locale::En => format!("The community rules (version {}). {standing}", rules.version),
+    };
+    Reply {
+        plain: format!("{head}\n\n{}", rules.text),
+        html: format!("<p>{}</p><pre>{}</pre>", escape_html(&head), escape_html(&rules.text)),
+    }
+}
+
 pub fn approved_note(locale: Locale, by: &str, bot: &str, reason: Option<&str>) -> Reply {
     let why = reason.map(|r| format!(" — {r}")).unwrap_or_default();
     if by == bot {

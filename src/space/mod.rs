@@ -7,6 +7,7 @@
 
 pub mod desired;
 pub mod directory;
+pub mod messages;
 pub mod plan;
 
 use desired::{Deployment, Node};

@@ -50,6 +50,17 @@ pub fn ping_help_and_errors_in_public_rooms(hs: &Synapse) -> Result<(), Failed> 
         let reply = admin.reply_to(&quotes, &bot).await;
         assert!(reply.body.contains("引用符"), "{}", reply.body);
 
+        // A typed argument that does not parse: what was expected, and the usage.
+        let bad = admin.send_text(&lounge, "!mute @someone:localhost soon -- 荒らし").await;
+        let reply = admin.reply_to(&bad, &bot).await;
+        assert!(reply.body.contains("「soon」"), "{}", reply.body);
+        assert!(reply.body.contains("使い方: !mute @ユーザー"), "{}", reply.body);
+
+        let rules = admin.send_text(&lounge, "!rules").await;
+        let reply = admin.reply_to(&rules, &bot).await;
+        assert!(reply.body.starts_with("コミュニティのルール(版 "), "{}", reply.body);
+        assert!(reply.body.contains("まだ同意していません"), "{}", reply.body);
+
         // Ordinary chat gets no answer: the next reply is to the next command.
         admin.drain(|_| true);
         let chat = admin.send_text(&lounge, "こんにちは").await;

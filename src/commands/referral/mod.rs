@@ -8,6 +8,7 @@ mod object;
 mod refer;
 mod referrals;
 mod reject;
+mod rules;
 mod vouch;
 mod whois;
 
@@ -26,6 +27,7 @@ super::family::family! {
         Approve(approve::Approve),
         Reject(reject::Reject),
         Agree(agree::Agree),
+        Rules(rules::Rules),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the bot says about end-to-end encryption: messages it could not read,
 //! its recovery key, its identity and emoji verification.
 
-use super::{Locale, Reply};
+use crate::i18n::{Locale, Reply};
 use crate::undecryptable::{Reason, Withheld};
 
 /// The answer to a message the bot could not decrypt. It names no content

@@ -1,7 +1,7 @@
-//! Sentences no family owns: what the command line prints to an admin,
-//! and the bot's notices about the Space and its own intake.
+//! What the command line prints to an admin: registration, checks, plans,
+//! and a store another process holds.
 
-use super::{Locale, Reply};
+use crate::i18n::Locale;
 
 /// `fedisec registration`: what happened to the file and its tokens.
 pub fn registration_written(locale: Locale, path: &str, outcome: crate::registration::TokenOutcome) -> String {
@@ -66,29 +66,4 @@ pub fn store_busy(locale: Locale, path: &str) -> String {
         ),
         Locale::En => format!("Cannot open the state database {path}. If `fedisec run` is running, stop it first."),
     }
-}
-
-/// Posted in the moderators room when `fedisec run` changed the Space.
-pub fn space_applied(locale: Locale, created: usize, changed: usize, invited: usize) -> String {
-    match locale {
-        Locale::Ja => format!(
-            "🏗️ スペースを rooms.toml に合わせました: 作成 {created}、変更 {changed}、招待 {invited}。詳細は !audit で確認できます。"
-        ),
-        Locale::En => format!(
-            "🏗️ The Space now matches rooms.toml: created {created}, changed {changed}, invited {invited}. See !audit for details."
-        ),
-    }
-}
-
-/// To moderators: a room's timeline had a gap larger than the bot reads back.
-pub fn gap_too_large(locale: Locale, room: &str, read: usize) -> Reply {
-    Reply::localized(
-        locale,
-        format!(
-            "⚠️ 停止中に「{room}」に届いたメッセージのうち、新しい {read} 件だけを読み直しました。それより前のコマンドには返事がありません。必要なら送り直すよう伝えてください。"
-        ),
-        format!(
-            "⚠️ Of the messages that reached \"{room}\" while the bot was down, only the newest {read} were read back. Older commands there get no answer; ask people to send them again if needed."
-        ),
-    )
 }

@@ -1,6 +1,6 @@
 //! What the bot says when part of what it was asked to do did not happen.
 
-use super::{Locale, Reply, escape_html};
+use crate::i18n::{Locale, Reply, escape_html};
 use crate::pipeline::outbox::Failure;
 
 /// The name of an effect kind, as a person reads it.
@@ -48,6 +48,19 @@ pub fn not_all_done(locale: Locale, by_kind: &[(String, u32, Vec<Failure>)], roo
     }
     html.push_str("</ul>");
     Reply { plain: plain.trim_end().to_string(), html }
+}
+
+/// To moderators: a room's timeline had a gap larger than the bot reads back.
+pub fn gap_too_large(locale: Locale, room: &str, read: usize) -> Reply {
+    Reply::localized(
+        locale,
+        format!(
+            "⚠️ 停止中に「{room}」に届いたメッセージのうち、新しい {read} 件だけを読み直しました。それより前のコマンドには返事がありません。必要なら送り直すよう伝えてください。"
+        ),
+        format!(
+            "⚠️ Of the messages that reached \"{room}\" while the bot was down, only the newest {read} were read back. Older commands there get no answer; ask people to send them again if needed."
+        ),
+    )
 }
 
 #[cfg(test)]

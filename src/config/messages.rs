@@ -1,8 +1,8 @@
 //! How configuration problems read, in both languages.
 
-use super::Locale;
 use crate::config::error::ConfigErrorKind;
 use crate::config::purpose::Purpose;
+use crate::i18n::Locale;
 
 fn known_purposes() -> String {
     Purpose::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
