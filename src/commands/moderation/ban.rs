@@ -4,7 +4,6 @@
 use crate::commands::args::{Span, User};
 use crate::commands::{At, Wanted};
 use crate::commands::{CommandFile, CommandSpec, Context, MODERATORS, TextRule};
-use crate::moderation::Order;
 use crate::moderation::sanction::Kind;
 use crate::roles::Role;
 use crate::service::{Failure, Handled};
@@ -31,15 +30,8 @@ impl CommandFile for Ban {
     };
 
     fn run(&self, cx: &Context<'_>, text: Option<&str>) -> Result<Handled, Failure> {
-        let order = Order {
-            kind: Kind::Ban,
-            user: &self.user,
-            for_ms: self.duration.map(|d| d.0),
-            case: self.case,
-            reason: text.unwrap_or_default(),
-            their_role: cx.lookups.user_role,
-        };
-        crate::moderation::sanction(&cx.req, &cx.services.moderation, order)
+        let for_ms = self.duration.map(|d| d.0);
+        super::sanction(cx, Kind::Ban, &self.user, for_ms, self.case, text)
     }
 
     fn wanted(&self, _at: &At<'_>) -> Wanted {

@@ -3,7 +3,6 @@
 use crate::commands::args::User;
 use crate::commands::{At, Wanted};
 use crate::commands::{CommandFile, CommandSpec, Context, MODERATORS, TextRule};
-use crate::moderation::Order;
 use crate::moderation::sanction::Kind;
 use crate::roles::Role;
 use crate::service::{Failure, Handled};
@@ -26,15 +25,8 @@ impl CommandFile for Kick {
     };
 
     fn run(&self, cx: &Context<'_>, text: Option<&str>) -> Result<Handled, Failure> {
-        let order = Order {
-            kind: Kind::Kick,
-            user: &self.user,
-            for_ms: None,
-            case: self.case,
-            reason: text.unwrap_or_default(),
-            their_role: cx.lookups.user_role,
-        };
-        crate::moderation::sanction(&cx.req, &cx.services.moderation, order)
+        let for_ms = None;
+        super::sanction(cx, Kind::Kick, &self.user, for_ms, self.case, text)
     }
 
     fn wanted(&self, _at: &At<'_>) -> Wanted {

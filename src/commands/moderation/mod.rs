@@ -42,3 +42,23 @@ super::family::family! {
         Audit(audit::Audit),
     }
 }
+
+/// `!warn`, `!mute`, `!kick` and `!ban` differ only in their kind and length.
+fn sanction(
+    cx: &super::Context<'_>,
+    kind: crate::moderation::sanction::Kind,
+    user: &super::args::User,
+    for_ms: Option<u64>,
+    case: Option<u64>,
+    text: Option<&str>,
+) -> Result<crate::service::Handled, crate::service::Failure> {
+    let order = crate::moderation::Order {
+        kind,
+        user,
+        for_ms,
+        case,
+        reason: text.unwrap_or_default(),
+        their_role: cx.lookups.user_role,
+    };
+    crate::moderation::sanction(&cx.req, &cx.services.moderation, order)
+}
